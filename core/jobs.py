@@ -1,0 +1,99 @@
+"""Background jobs: rq queues declared once, periodic jobs registered once, one `enqueue()` for everyone.
+
+Rules every job follows (DESIGN.md §7):
+- a job takes ids, never ORM objects, and runs inside the tenant scope of the tenant id it is given;
+- the data a job works on is committed before the job is enqueued, and a failed enqueue loses nothing: the
+  periodic sweeps find whatever was not scheduled;
+- jobs are idempotent, so rq's retries and a sweep running the same work again change nothing.
+
+With `REDIS_URL` the jobs go to rq (`rq worker --with-scheduler default exports notifications` runs them and
+the ones due at a time; `rq cron core.cron` runs the periodic ones). Without it (the embedded default) a job
+due now runs in-process right away, in the caller's app context, and a job due later is left to the periodic
+sweeps, which `flask jobs tick` runs every minute beside the development server.
+"""
+import functools
+import logging
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+
+from core.timeutil import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("default", "exports", "notifications")
+RETRY_INTERVALS = [10, 60, 300]
+PERIODIC = []  # (function, interval seconds), filled by @periodic at import time
+
+
+def periodic(seconds):
+    """Register a module-level, argument-less job to run every `seconds` (rq cron / `flask jobs tick`)."""
+
+    def decorate(func):
+        PERIODIC.append((func, seconds))
+        return func
+
+    return decorate
+
+
+_worker_app = None
+
+
+def job(func):
+    """Make a function runnable by an rq worker: it gets an app context when it has none."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if has_app_context():
+            return func(*args, **kwargs)
+        global _worker_app
+        if _worker_app is None:
+            from core import create_app
+
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def redis():
+    return current_app.extensions.get("ketnoi_redis")
+
+
+def queue(name="default"):
+    from rq import Queue
+
+    return Queue(name, connection=redis())
+
+
+def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=len(RETRY_INTERVALS), timeout=600,
+            **kwargs):
+    """Hand `func(*args)` to the queue after the caller's commit. Returns the rq job, or None when the job ran
+    in-process (embedded default), was left to a sweep, or could not be enqueued (logged; a sweep recovers)."""
+    at = as_utc(at)
+    if current_app.config["REDIS_URL"] is None:
+        if at is None or at <= utcnow() + timedelta(seconds=1):
+            func(*args, **kwargs)
+        return None
+    from redis.exceptions import RedisError
+    from rq import Retry
+
+    options = {"job_id": job_id, "retry": Retry(max=retries, interval=RETRY_INTERVALS) if retries else None,
+               "job_timeout": timeout, "failure_ttl": 7 * 24 * 3600}
+    try:
+        if at is not None and at > utcnow():
+            return queue(queue_name).enqueue_at(at, func, *args, **kwargs, **options)
+        return queue(queue_name).enqueue(func, *args, **kwargs, **options)
+    except RedisError:
+        log.warning("could not enqueue %s; the periodic sweep will pick it up", func.__name__)
+        return None
+
+
+def run_periodic_once():
+    """Run every periodic job once, in order (the embedded scheduler and tests use this)."""
+    for func, _seconds in PERIODIC:
+        try:
+            func()
+        except Exception:  # one failing sweep must not stop the others
+            log.exception("periodic job %s failed", func.__name__)

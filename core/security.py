@@ -1,0 +1,72 @@
+"""Request-wide protections: CSRF for forms and cookie-authenticated API writes, and security headers."""
+from flask import current_app, request
+from flask_wtf.csrf import CSRFError
+
+from core.errors import Invalid, respond
+from core.extensions import csrf
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
+# Blueprints whose writes are anonymous by design (public intake, Zalo's webhook): no session to ride on.
+CSRF_EXEMPT_BLUEPRINTS = set()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+    "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+
+
+def csrf_exempt(blueprint):
+    CSRF_EXEMPT_BLUEPRINTS.add(blueprint.name)
+    return blueprint
+
+
+def uses_bearer_token():
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def check_csrf():
+    """Every form and every cookie-authenticated API write carries the CSRF token (form field or
+    `X-CSRFToken`). A request that authenticates with a bearer token has no cookie to abuse."""
+    if request.method in SAFE_METHODS or uses_bearer_token():
+        return
+    if request.blueprint in CSRF_EXEMPT_BLUEPRINTS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    csrf.protect()
+
+
+def refuse_nul_characters():
+    """No text we store or search may hold NUL (PostgreSQL's text cannot): refuse it at the door, naming the
+    field, rather than let it reach SQL as a server error."""
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if "\x00" in value:
+                raise Invalid(fields={name: ["Ký tự không hợp lệ (NUL)."]})
+    # Webhooks read their raw body themselves (signatures are over its exact bytes): left to them.
+    if request.is_json and not request.path.startswith("/webhooks/") and b"\\u0000" in request.get_data(cache=True):
+        raise Invalid(fields={"_body": ["Ký tự không hợp lệ (NUL)."]})
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["APP_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.path.startswith("/app/") or request.path.startswith("/api/v1/") and not request.path.endswith(
+        "openapi.json"
+    ):
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_security(app):
+    app.before_request(check_csrf)
+    app.before_request(refuse_nul_characters)
+    app.after_request(add_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error):
+        return respond(403, message="Thiếu hoặc sai mã CSRF.", code="csrf_failed")

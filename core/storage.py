@@ -1,0 +1,149 @@
+"""Where uploaded files live: one small interface, a local-directory store, and an encrypting wrapper.
+
+Keys are relative, '/'-separated paths chosen by the caller (e.g. ``posts/3/9f2c.jpg``). They are validated
+strictly, so a key can never name a file outside the store's root, whatever the store is backed by.
+An S3-compatible store can implement `Storage` with the same keys.
+"""
+import io
+import os
+import re
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
+_COPY_CHUNK = 1024 * 1024
+
+
+class InvalidStorageKey(ValueError):
+    """A key that is empty, absolute, or could climb out of the store's root."""
+
+
+def validate_key(key: str) -> str:
+    """Return `key` unchanged if it is a safe relative path, else raise `InvalidStorageKey`.
+
+    Each segment starts with a letter or digit and holds only ``[A-Za-z0-9._-]``: that alone rules out
+    '..', '.', hidden files, absolute paths, backslashes, drive letters and NUL bytes.
+    """
+    if not isinstance(key, str) or not key or len(key) > 1024:
+        raise InvalidStorageKey(f"invalid storage key: {key!r}")
+    if not all(_SEGMENT.fullmatch(segment) for segment in key.split("/")):
+        raise InvalidStorageKey(f"invalid storage key: {key!r}")
+    return key
+
+
+class Storage(ABC):
+    """Binary objects addressed by key. A missing key raises `FileNotFoundError` (except in `delete`)."""
+
+    @abstractmethod
+    def save(self, key: str, data: bytes | BinaryIO) -> str:
+        """Store `data` (bytes or a readable binary file) under `key`, replacing any object there."""
+
+    @abstractmethod
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary file; the caller closes it."""
+
+    def read(self, key: str) -> bytes:
+        with self.open(key) as stored:
+            return stored.read()
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error, so retried jobs stay idempotent."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def size(self, key: str) -> int:
+        """Size in bytes of the object as `read` returns it."""
+
+
+class LocalStorage(Storage):
+    """Files under a root directory (the app's MEDIA_ROOT or PRIVATE_ROOT).
+
+    Writes go to a temporary file in the target directory and are moved into place with `os.replace`, so a
+    reader sees the old object or the new one, never half of one.
+    """
+
+    def __init__(self, root: str | os.PathLike, file_mode: int = 0o644):
+        self.root = Path(root)
+        self.file_mode = file_mode
+
+    def path(self, key: str) -> Path:
+        """The file behind `key`, for `send_file` or X-Accel-Redirect (they answer the Range requests that
+        Safari needs to play video). Raises `InvalidStorageKey` if a symlink would lead outside the root."""
+        candidate = self.root / validate_key(key)
+        root = os.path.realpath(self.root)
+        if os.path.commonpath([root, os.path.realpath(candidate)]) != root:
+            raise InvalidStorageKey(f"storage key leaves the root: {key!r}")
+        return candidate
+
+    def save(self, key: str, data: bytes | BinaryIO) -> str:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as out:
+                if isinstance(data, (bytes, bytearray, memoryview)):
+                    out.write(data)
+                else:
+                    shutil.copyfileobj(data, out, _COPY_CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(temporary, self.file_mode)
+            os.replace(temporary, target)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+        return key
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path(key), "rb")
+
+    def delete(self, key: str) -> None:
+        try:
+            os.unlink(self.path(key))
+        except FileNotFoundError:
+            pass
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def size(self, key: str) -> int:
+        return os.path.getsize(self.path(key))
+
+
+class EncryptedStorage(Storage):
+    """Encrypts every object before it reaches the wrapped store (tip evidence originals).
+
+    `encrypt` and `decrypt` map bytes to bytes (the app passes its Fernet-based pair). Fernet works on whole
+    messages, so objects are held in memory; uploads are capped at 100 MB before they get here.
+    """
+
+    def __init__(self, inner: Storage, encrypt: Callable[[bytes], bytes], decrypt: Callable[[bytes], bytes]):
+        self.inner = inner
+        self._encrypt = encrypt
+        self._decrypt = decrypt
+
+    def save(self, key: str, data: bytes | BinaryIO) -> str:
+        plaintext = bytes(data) if isinstance(data, (bytes, bytearray, memoryview)) else data.read()
+        return self.inner.save(key, self._encrypt(plaintext))
+
+    def open(self, key: str) -> BinaryIO:
+        return io.BytesIO(self.read(key))
+
+    def read(self, key: str) -> bytes:
+        return self._decrypt(self.inner.read(key))
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+    def size(self, key: str) -> int:
+        """The plaintext size; this decrypts the object, since ciphertext length is not the file's."""
+        return len(self.read(key))
