@@ -1,0 +1,20 @@
+"""The unit tree: kinds, parent/child, subtree queries, import of real administrative units."""
+
+
+def init_app(app):
+    from core.extensions import api
+    from hierarchy import api as hierarchy_api
+    from hierarchy import cli, views
+
+    app.register_blueprint(views.bp)
+    api.register_blueprint(hierarchy_api.blp)
+    app.cli.add_command(cli.hierarchy_cli)
+    from core.tenancy import register_path_model
+    from hierarchy.models import Unit
+
+    register_path_model("unit_id", Unit)
+    from flask_babel import lazy_gettext as _l
+
+    from core.nav import register
+
+    register("hierarchy.tree", _l("Đơn vị"), "unit.view", order=10)

@@ -1,0 +1,78 @@
+"""The tree's operations: import a province, list and search units in a user's scope, count subtrees."""
+from sqlalchemy import func, insert, select
+
+from core.extensions import db
+from core.markdown import fold
+from core.permissions import scope_clause
+from hierarchy.departments import DEFAULT_DEPARTMENTS
+from hierarchy.importer import unit_specs
+from hierarchy.models import Unit
+
+
+def tenant_departments(tenant):
+    """The tenant's department list (editable in its settings), else the default ten."""
+    configured = (tenant.settings or {}).get("departments")
+    return tuple(tuple(item) for item in configured) if configured else DEFAULT_DEPARTMENTS
+
+
+def import_province(tenant, province_code):
+    """Insert every missing unit of the province into the tenant, level by level in bulk. Idempotent.
+
+    Returns the number of units inserted. Existing units (matched by code) are left untouched.
+    """
+    specs = unit_specs(province_code, tenant_departments(tenant))
+    ids = dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.tenant_id == tenant.id)).all())
+    inserted = 0
+    for depth in sorted({spec.depth for spec in specs}):
+        rows = [
+            {
+                "tenant_id": tenant.id, "code": spec.code, "name": spec.name, "search_name": spec.search_name,
+                "kind": spec.kind, "path": spec.path, "depth": spec.depth, "sort_order": spec.sort_order,
+                "parent_id": ids.get(spec.parent_code), "active": True,
+            }
+            for spec in specs if spec.depth == depth and spec.code not in ids
+        ]
+        if rows:
+            db.session.execute(insert(Unit), rows)
+            inserted += len(rows)
+            codes = [row["code"] for row in rows]
+            ids.update(db.session.execute(
+                select(Unit.code, Unit.id).where(Unit.tenant_id == tenant.id, Unit.code.in_(codes))).all())
+    db.session.flush()
+    return inserted
+
+
+def root_unit():
+    return db.session.execute(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).scalars().first()
+
+
+def unit_by_code(code):
+    return db.session.execute(select(Unit).where(Unit.code == str(code))).scalar_one_or_none()
+
+
+def units_in_scope(user, code=None, kind=None, parent_id=None, query=None, action="unit.view"):
+    """SELECT of the units the user may see, with the API's filters; ordered as the tree is shown."""
+    statement = select(Unit).where(scope_clause(user, action, Unit.path))
+    if code:
+        statement = statement.where(Unit.code == code)
+    if kind:
+        statement = statement.where(Unit.kind == kind)
+    if parent_id is not None:
+        statement = statement.where(Unit.parent_id == parent_id)
+    if query:
+        statement = statement.where(Unit.search_name.contains(fold(query), autoescape=True))
+    return statement.order_by(Unit.depth, Unit.sort_order, Unit.code)
+
+
+def subtree_sizes(units):
+    """{unit id: number of units below it} for the given units, in one query over the tenant's paths."""
+    paths = db.session.execute(select(Unit.path)).scalars().all()
+    counts = {}
+    for unit in units:
+        counts[unit.id] = sum(1 for path in paths if path != unit.path and path.startswith(unit.path))
+    return counts
+
+
+def count_units():
+    return db.session.execute(select(func.count(Unit.id))).scalar_one()
+

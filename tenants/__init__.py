@@ -1,0 +1,24 @@
+"""Tenants, staff accounts, sign-in, API tokens and tenant onboarding."""
+
+
+def init_app(app):
+    from tenants import api, auth, cli, users_views, views
+
+    auth.init_auth(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(users_views.bp)
+    app.register_blueprint(users_views.platform_bp)
+    from core.extensions import api as rest_api
+
+    rest_api.register_blueprint(api.blp)
+    cli.init_cli(app)
+    from core.tenancy import register_path_model
+    from tenants.models import ApiToken, User
+
+    register_path_model("user_id", User)
+    register_path_model("token_id", ApiToken)
+    from flask_babel import lazy_gettext as _l
+
+    from core.nav import register
+
+    register("users.index", _l("Người dùng"), "user.manage", order=80)

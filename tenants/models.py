@@ -1,0 +1,109 @@
+"""Tenants (one province's police each), staff users, their memberships and API tokens."""
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.extensions import db
+from core.tenancy import TenantScoped
+from core.timeutil import utcnow
+
+
+class Tenant(db.Model):
+    """Not tenant-scoped itself: it is the scope."""
+
+    __tablename__ = "tenants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    province_code: Mapped[str] = mapped_column(String(2))
+    # Tenant-wide policies (review, routing, SLA overrides...) that packages read through their services.
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class User(TenantScoped, UserMixin, db.Model):
+    __tablename__ = "users"
+    __tenant_optional__ = True  # a platform_admin belongs to no tenant
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True,
+                                                 nullable=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)  # stored lower-case
+    name: Mapped[str] = mapped_column(String(255), default="")
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # encrypted
+    totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on deactivation or password reset: every session minted before it stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan",
+                               lazy="selectin")
+    tenant = relationship(Tenant, lazy="joined")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+    def set_password(self, password):
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def roles(self):
+        return sorted({m.role for m in self.memberships})
+
+    @property
+    def primary_membership(self):
+        return min(self.memberships, key=lambda m: m.unit.depth if m.unit else 0, default=None)
+
+
+class Membership(TenantScoped, db.Model):
+    """A role anchored at a unit, valid for that unit's subtree."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "unit_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+    user = relationship(User, back_populates="memberships")
+    unit = relationship("Unit", lazy="joined")
+
+
+class ApiToken(TenantScoped, db.Model):
+    __tablename__ = "api_tokens"
+    __tenant_optional__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True,
+                                                 nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    prefix: Mapped[str] = mapped_column(String(12))  # shown on the account page to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    user = relationship(User)
+
+
+class LoginAttempt(db.Model):
+    """Failed sign-ins, keyed by hashed e-mail and hashed client, for throttling. Holds no address or e-mail."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), index=True)
+    at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -1,0 +1,218 @@
+"""Tenants, users, memberships and API tokens. Functions flush; the caller (request, CLI, job) commits."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select
+
+from core import audit
+from core.crypto import hash_secret, new_secret
+from core.errors import Conflict, Invalid, NotFound
+from core.extensions import db
+from core.permissions import ROLES
+from core.tenancy import platform_scope, tenant_scope
+from core.timeutil import as_utc, utcnow
+from hierarchy.importer import UnknownProvince, normalise_code, province_name
+from hierarchy.services import import_province, unit_by_code
+from tenants.models import ApiToken, LoginAttempt, Membership, Tenant, User
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+TOKEN_PREFIX = "kn_"
+
+
+def tenant_by_slug(slug):
+    return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+
+
+def create_tenant(slug, name, province_code):
+    """A new tenant with its real unit tree. Raises Invalid/Conflict with the field named."""
+    if not SLUG_RE.match(slug or ""):
+        raise Invalid("Mã tenant không hợp lệ.", {"slug": ["Chỉ chữ thường, số và dấu gạch ngang."]})
+    try:
+        default_name = province_name(province_code)
+    except UnknownProvince:
+        raise Invalid("Mã tỉnh không tồn tại.", {"province": [f"Không có tỉnh mã {province_code}."]}) from None
+    if tenant_by_slug(slug) is not None:
+        raise Conflict("Tenant đã tồn tại.", {"slug": [f"'{slug}' đã được dùng."]})
+    tenant = Tenant(slug=slug, name=name or f"Công an {default_name}", province_code=normalise_code(province_code),
+                    settings={})
+    db.session.add(tenant)
+    db.session.flush()
+    with tenant_scope(tenant.id):
+        import_province(tenant, tenant.province_code)
+        audit.record("tenant.create", target=tenant, details={"slug": slug, "province": tenant.province_code})
+    return tenant
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+def user_by_email(email):
+    """Sign-in looks an e-mail up across tenants (e-mails are unique platform-wide): the named opt-out."""
+    with platform_scope():
+        return db.session.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+
+
+def validate_password(password):
+    if not password or len(password) < MIN_PASSWORD:
+        raise Invalid("Mật khẩu quá ngắn.", {"password": [f"Tối thiểu {MIN_PASSWORD} ký tự."]})
+
+
+def create_user(email, password, role, tenant=None, unit_code=None, name=""):
+    """A user with one membership (or a platform admin). The caller is in the tenant's scope (or platform)."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email):
+        raise Invalid("E-mail không hợp lệ.", {"email": ["E-mail không hợp lệ."]})
+    if role not in ROLES:
+        raise Invalid("Vai trò không hợp lệ.", {"role": [f"Một trong: {', '.join(ROLES)}."]})
+    validate_password(password)
+    if user_by_email(email) is not None:
+        raise Conflict("E-mail đã được dùng.", {"email": ["E-mail này đã có tài khoản."]})
+    if role == "platform_admin":
+        if tenant is not None or unit_code:
+            raise Invalid("Quản trị nền tảng không thuộc tenant nào.",
+                          {"tenant": ["platform_admin không nhận --tenant hay --unit."]})
+        user = User(email=email, name=name, is_platform_admin=True, tenant_id=None)
+        user.set_password(password)
+        with platform_scope():
+            db.session.add(user)
+            db.session.flush()
+            audit.record("user.create", target=user, details={"role": role}, tenant_id=None)
+        return user
+    if tenant is None:
+        raise Invalid("Thiếu tenant.", {"tenant": ["Bắt buộc với vai trò này."]})
+    unit = unit_by_code(unit_code) if unit_code else None
+    if unit is None:
+        raise Invalid("Đơn vị không tồn tại.", {"unit": [f"Không có đơn vị mã {unit_code}."]})
+    if role == "director" and unit.parent_id is not None:
+        raise Invalid("Giám đốc gắn với Công an tỉnh.", {"unit": ["Vai trò director gắn với đơn vị gốc."]})
+    user = User(email=email, name=name, tenant_id=tenant.id)
+    user.set_password(password)
+    user.memberships.append(Membership(unit_id=unit.id, role=role, tenant_id=tenant.id))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", target=user, unit_id=unit.id, details={"role": role, "unit": unit.code})
+    return user
+
+
+def set_membership(user, role, unit):
+    """Replace the user's role and unit (one membership per user in the UI)."""
+    if role not in ROLES or role == "platform_admin":
+        raise Invalid("Vai trò không hợp lệ.", {"role": ["Vai trò không hợp lệ."]})
+    before = [(m.role, m.unit.code) for m in user.memberships]
+    user.memberships.clear()
+    db.session.flush()
+    user.memberships.append(Membership(unit_id=unit.id, role=role, tenant_id=user.tenant_id))
+    db.session.flush()
+    audit.record("user.role_change", target=user, unit_id=unit.id,
+                 details={"before": before, "after": [(role, unit.code)]})
+
+
+def end_sessions(user):
+    """Every session and remember-cookie minted before now stops working."""
+    user.session_version = (user.session_version or 1) + 1
+
+
+def deactivate_user(user):
+    user.active = False
+    end_sessions(user)
+    for token in active_tokens(user):
+        token.revoked_at = utcnow()
+    audit.record("user.deactivate", target=user)
+
+
+def reactivate_user(user):
+    user.active = True
+    audit.record("user.reactivate", target=user)
+
+
+def reset_password(user, password):
+    validate_password(password)
+    user.set_password(password)
+    end_sessions(user)
+    audit.record("user.password_reset", target=user)
+
+
+def create_token(user, name="api"):
+    """A new API token; the plaintext is returned once and only its hash is stored."""
+    secret = TOKEN_PREFIX + new_secret(32)
+    token = ApiToken(user_id=user.id, tenant_id=user.tenant_id, name=name[:100], prefix=secret[:10],
+                     token_hash=hash_secret(secret))
+    db.session.add(token)
+    db.session.flush()
+    audit.record("token.create", target=token, details={"user_id": user.id, "name": token.name},
+                 tenant_id=user.tenant_id)
+    return secret, token
+
+
+def active_tokens(user):
+    return db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                              ).scalars().all()
+
+
+def revoke_token(token):
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record("token.revoke", target=token, details={"user_id": token.user_id})
+
+
+def user_for_token(secret):
+    """The active user behind a bearer token (platform lookup: the token says which tenant), or None."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    with platform_scope():
+        token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+                                   ).scalar_one_or_none()
+        if token is None or token.revoked_at is not None or not token.user.active:
+            return None
+        now = utcnow()
+        # Touch last_used at most once a minute so a busy integration does not write on every call.
+        if token.last_used_at is None or now - as_utc(token.last_used_at) > timedelta(minutes=1):
+            token.last_used_at = now
+            db.session.commit()
+        return token.user
+
+
+# --- throttling of failed sign-ins -------------------------------------------------------------------------
+
+LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_CLIENT = 20
+
+
+def login_keys(email, client):
+    return [f"acct:{hash_secret('login|' + normalise_email(email))[:40]}", f"client:{client}"]
+
+
+def login_blocked(email, client):
+    since = utcnow() - LOGIN_WINDOW
+    account_key, client_key = login_keys(email, client)
+    counts = dict(db.session.execute(
+        select(LoginAttempt.key, func.count()).where(LoginAttempt.key.in_([account_key, client_key]),
+                                                     LoginAttempt.at >= since).group_by(LoginAttempt.key)).all())
+    return (counts.get(account_key, 0) >= MAX_FAILURES_PER_ACCOUNT
+            or counts.get(client_key, 0) >= MAX_FAILURES_PER_CLIENT)
+
+
+def note_login_failure(email, client):
+    for key in login_keys(email, client):
+        db.session.add(LoginAttempt(key=key))
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - LOGIN_WINDOW * 4))
+
+
+def clear_login_failures(email):
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == login_keys(email, "")[0]))
+
+
+def tenant_for_user(user):
+    with platform_scope():
+        return db.session.get(Tenant, user.tenant_id) if user.tenant_id else None
+
+
+def require_user_in_tenant(user_id):
+    user = db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+    if user is None:
+        raise NotFound()
+    return user

@@ -1,0 +1,164 @@
+"""Sign-in, second factor, sign-out and the account page (API tokens, TOTP enrolment)."""
+from urllib.parse import urlsplit
+
+import pyotp
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from core import audit
+from core.clientip import hashed_client
+from core.crypto import decrypt_text, encrypt
+from core.errors import respond
+from core.extensions import db, limiter
+from core.permissions import ROLE_ACTIONS
+from core.tenancy import load, set_request_tenant
+from core.timeutil import utcnow
+from tenants import services
+from tenants.forms import ROLE_LABELS, ConfirmForm, LoginForm, TokenForm, TotpForm
+from tenants.models import ApiToken
+
+bp = Blueprint("tenants", __name__, template_folder="templates")
+
+PENDING_KEY = "pending_2fa_user"
+
+
+def _login_limit():
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _safe_next(target):
+    """Only same-site paths: `next` must never send a user to another site after sign-in."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _needs_totp(user):
+    """A second factor is required for roles that may reveal reporter identity, when the tenant requires it."""
+    may_reveal = any("tip.reveal" in ROLE_ACTIONS.get(m.role, ()) for m in user.memberships)
+    return user.totp_enabled or (current_app.config["REQUIRE_TOTP"] and (may_reveal or user.is_platform_admin))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        client = hashed_client()
+        if services.login_blocked(form.email.data, client):
+            # Same answer whether or not the account exists.
+            return respond(429, _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."),
+                           headers={"Retry-After": "900"})
+        user = services.user_by_email(form.email.data)
+        if user is None or not user.active or not user.check_password(form.password.data):
+            services.note_login_failure(form.email.data, client)
+            if user is not None:
+                set_request_tenant(user.tenant_id)
+            audit.record("auth.login_failed", tenant_id=user.tenant_id if user else None, actor=(None, ""),
+                         details={"known_account": user is not None})
+            db.session.commit()
+            flash(_("E-mail hoặc mật khẩu không đúng."), "error")
+            return render_template("tenants/login.html", form=form), 200
+        services.clear_login_failures(form.email.data)
+        if _needs_totp(user):
+            session[PENDING_KEY] = user.get_id()
+            session["login_next"] = _safe_next(request.args.get("next"))
+            db.session.commit()
+            return redirect(url_for("tenants.second_factor"))
+        return _complete_login(user, _safe_next(request.args.get("next")))
+    return render_template("tenants/login.html", form=form)
+
+
+def _complete_login(user, next_url):
+    session.pop(PENDING_KEY, None)
+    login_user(user)
+    set_request_tenant(user.tenant_id)
+    user.last_login_at = utcnow()
+    audit.record("auth.login", target=user, tenant_id=user.tenant_id, actor=(user.id, user.email))
+    db.session.commit()
+    return redirect(next_url or url_for("core.home"))
+
+
+def _pending_user():
+    from tenants.auth import load_user
+
+    pending = session.get(PENDING_KEY)
+    return load_user(pending) if pending else None
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def second_factor():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("tenants.login"))
+    set_request_tenant(user.tenant_id)
+    enrolling = not user.totp_enabled
+    if enrolling and user.totp_secret is None:
+        user.totp_secret = encrypt(pyotp.random_base32())
+        db.session.commit()
+    secret = decrypt_text(user.totp_secret)
+    form = TotpForm()
+    if form.validate_on_submit():
+        if pyotp.TOTP(secret).verify(form.code.data.strip(), valid_window=1):
+            if enrolling:
+                user.totp_enabled = True
+                audit.record("auth.totp_enrolled", target=user, actor=(user.id, user.email))
+            return _complete_login(user, session.pop("login_next", None))
+        services.note_login_failure(user.email, hashed_client())
+        audit.record("auth.totp_failed", target=user, actor=(user.id, user.email))
+        db.session.commit()
+        flash(_("Mã xác thực không đúng."), "error")
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name="Kết Nối") if enrolling else None
+    return render_template("tenants/totp.html", form=form, enrolling=enrolling, secret=secret if enrolling else None,
+                           uri=uri)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    audit.record("auth.logout", target=current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("tenants.login"))
+
+
+@bp.get("/app/account")
+@login_required
+def account():
+    tokens = services.active_tokens(current_user)
+    return render_template("tenants/account.html", tokens=tokens, form=TokenForm(), confirm=ConfirmForm(),
+                           role_labels=ROLE_LABELS,
+                           new_token=session.pop("new_token", None))
+
+
+@bp.post("/app/account/tokens")
+@login_required
+def create_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return respond(422, fields=form.errors)
+    secret, _token = services.create_token(current_user, form.name.data)
+    db.session.commit()
+    # Shown once, on the next page; never stored in plaintext.
+    session["new_token"] = secret
+    return redirect(url_for("tenants.account"))
+
+
+@bp.post("/app/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id):
+    token = load(ApiToken, token_id, user_id=current_user.id)
+    if token is None:
+        return respond(404)
+    services.revoke_token(token)
+    db.session.commit()
+    flash(_("Đã thu hồi token."), "success")
+    return redirect(url_for("tenants.account"))
