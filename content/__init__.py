@@ -1,0 +1,25 @@
+"""Content: posts of every unit's page (review, scheduling, media), the public pages and feeds."""
+
+
+def init_app(app):
+    from flask import Blueprint
+    from flask_babel import lazy_gettext as _l
+
+    from content import api, demo, jobs, public_views, views  # noqa: F401  (jobs registers its sweep)
+    from content.labels import template_labels
+    from core.extensions import api as rest_api
+    from core.nav import register
+    from core.signals import demo_seed
+
+    app.register_blueprint(Blueprint("content_assets", __name__, static_folder="static",
+                                     static_url_path="/static/content"))
+    app.register_blueprint(public_views.bp)
+    app.register_blueprint(views.bp)
+    rest_api.register_blueprint(api.blp)
+    app.context_processor(template_labels)
+    register("content.posts", _l("Bài viết"), "post.view", order=30)
+    demo_seed.connect(demo.seed_demo)
+    from content.models import Post
+    from core.tenancy import register_path_model
+
+    register_path_model("post_id", Post)

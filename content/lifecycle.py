@@ -1,0 +1,162 @@
+"""The post lifecycle: submit, approve, reject, publish (now or scheduled), hide.
+
+    draft ──submit──▶ in_review ──approve──▶ approved ──publish──▶ published (or scheduled ──▶ published)
+      ▲                  │  │                    │                     │
+      └──────reject──────┘  └────────reject──────┘        hide: approved/scheduled/published ──▶ hidden
+    draft/hidden ──publish──▶ published, only where the review policy exempts the unit
+    hidden ──submit──▶ in_review; editing a hidden post makes it a draft again
+
+`approve` never publishes. A wrong transition is a 409. Publishing is counted (`posts_published`) at the
+moment the post becomes public, by the request or by the scheduled job, exactly once.
+
+A post marked `zalo_publish` becomes an article of its unit's Zalo OA when it is published, and hiding it
+removes the article (`zalo.articles`). Those calls queue their job after the commit: whoever commits after
+them uses `inbox.effects.commit()` (the Zalo sweep picks up anything missed within a minute).
+"""
+from sqlalchemy import select
+
+from core import audit
+from core.errors import Conflict, Forbidden, Invalid
+from core.extensions import db
+from core.permissions import require
+from core.timeutil import as_utc, utcnow
+from content.models import Post
+from content.policy import may_approve, needs_review, review_policy
+
+ALLOWED_FROM = {
+    "submit": {"draft", "hidden"},
+    "approve": {"in_review"},
+    "reject": {"in_review", "approved"},
+    "publish": {"approved", "scheduled"},
+    "hide": {"approved", "scheduled", "published"},
+}
+DIRECT_PUBLISH_FROM = {"draft", "hidden"}
+
+
+def _conflict(post, action):
+    raise Conflict(f"Không thể thực hiện '{action}' khi bài đang ở trạng thái '{post.status}'.",
+                   {"status": [post.status]})
+
+
+def allowed_actions(user, post):
+    """The lifecycle actions `user` may take on `post` now (for the buttons of the edit page)."""
+    from core.permissions import can
+
+    policy = review_policy(post.tenant_id)
+    actions = []
+    if can(user, "post.edit", post) and post.status in ALLOWED_FROM["submit"]:
+        actions.append("submit")
+    if can(user, "post.approve", post) and may_approve(user, post, policy):
+        actions += [action for action in ("approve", "reject") if post.status in ALLOWED_FROM[action]]
+    direct = post.status in DIRECT_PUBLISH_FROM and not needs_review(post.unit, policy)
+    if can(user, "post.publish", post) and (post.status in ALLOWED_FROM["publish"] or direct):
+        actions.append("publish")
+    if can(user, "post.edit", post) and post.status in ALLOWED_FROM["hide"]:
+        actions.append("hide")
+    if can(user, "post.edit", post) and post.status == "draft":
+        actions.append("delete")
+    return actions
+
+
+def submit(user, post):
+    require(user, "post.edit", post)
+    if post.status not in ALLOWED_FROM["submit"]:
+        _conflict(post, "submit")
+    post.status, post.submitted_at, post.reject_reason = "in_review", utcnow(), ""
+    return _done(post, "post.submit")
+
+
+def _require_approver(user, post):
+    require(user, "post.approve", post)
+    if not may_approve(user, post):
+        raise Forbidden("Bài của đơn vị này phải do lãnh đạo hoặc quản trị đơn vị cấp trên duyệt.")
+
+
+def approve(user, post):
+    _require_approver(user, post)
+    if post.status not in ALLOWED_FROM["approve"]:
+        _conflict(post, "approve")
+    post.status, post.approved_by_id, post.approved_at = "approved", user.id, utcnow()
+    return _done(post, "post.approve")
+
+
+def reject(user, post, reason):
+    _require_approver(user, post)
+    if post.status not in ALLOWED_FROM["reject"]:
+        _conflict(post, "reject")
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid("Cần nêu lý do trả lại.", {"reason": ["Bắt buộc."]})
+    post.status, post.reject_reason = "draft", reason[:1000]
+    post.approved_by_id = post.approved_at = None
+    return _done(post, "post.reject")
+
+
+def publish(user, post, at=None):
+    """Publish now, or schedule for `at` (aware datetime, must be in the future: 422 naming `at`)."""
+    require(user, "post.publish", post)
+    direct = post.status in DIRECT_PUBLISH_FROM
+    if direct and needs_review(post.unit):
+        raise Conflict("Bài của đơn vị này cần được duyệt trước khi đăng.", {"status": [post.status]})
+    if not direct and post.status not in ALLOWED_FROM["publish"]:
+        _conflict(post, "publish")
+    now = utcnow()
+    if at is not None:
+        at = as_utc(at)
+        if at <= now:
+            raise Invalid("Thời điểm đăng đã qua.", {"at": ["Phải là một thời điểm trong tương lai."]})
+        post.status, post.publish_at = "scheduled", at
+        return _done(post, "post.schedule", {"publish_at": at.isoformat()})
+    post.publish_at = None
+    mark_published(post, now)
+    return _done(post, "post.publish")
+
+
+def hide(user, post):
+    require(user, "post.edit", post)
+    if post.status not in ALLOWED_FROM["hide"]:
+        _conflict(post, "hide")
+    post.status = "hidden"
+    if post.zalo_state not in (None, "removed"):
+        from zalo.articles import remove_article
+
+        remove_article(post.id)
+    return _done(post, "post.hide")
+
+
+def _done(post, action, details=None):
+    post.updated_at = utcnow()
+    audit.record(action, target=post, details={"status": post.status, **(details or {})})
+    db.session.flush()
+    return post
+
+
+def mark_published(post, at, count=True):
+    """The one place a post becomes public, so the count happens once (request, scheduled job or sweep).
+    `count=False` is for bulk loads that count with `metrics.events.record_many` themselves."""
+    from metrics.events import record
+
+    post.status, post.published_at = "published", at
+    if count:
+        record("posts_published", post.unit, at=at, subject=post)
+    if post.zalo_publish:
+        from zalo.articles import publish_article
+
+        publish_article(post.id)
+
+
+def publish_due(now=None, post_id=None):
+    """Publish the current tenant's scheduled posts whose time has come (or only `post_id`). Idempotent:
+    rows are locked and re-checked, so a job and a sweep racing each other publish a post once."""
+    now = now or utcnow()
+    statement = select(Post).where(Post.status == "scheduled", Post.publish_at <= now)
+    if post_id is not None:
+        statement = statement.where(Post.id == post_id)
+    due = db.session.execute(statement.with_for_update(of=Post, skip_locked=True)).scalars().all()
+    for post in due:
+        mark_published(post, now)
+        post.updated_at = now
+        audit.record("post.publish", target=post, details={"status": "published", "scheduled": True},
+                     actor=(None, "system"))
+    db.session.flush()
+    return len(due)
