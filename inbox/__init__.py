@@ -1,0 +1,44 @@
+"""Inbox: citizens' tips, their follow-up by code, triage, SLA deadlines and escalation, the identity vault."""
+
+
+def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from core.extensions import api
+    from core.nav import register
+    from core.signals import demo_seed
+    from inbox import api as staff_api
+    from inbox import api_public, cli, demo, jobs, views, views_public  # noqa: F401  (jobs: periodic sweep)
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views_public.bp)
+    api.register_blueprint(staff_api.blp)
+    api.register_blueprint(api_public.blp)
+    app.cli.add_command(cli.inbox_cli)
+    app.cli.add_command(cli.vault_cli)
+    register("inbox.index", _l("Hộp thư"), "tip.view", order=20)
+    demo_seed.connect(demo.seed, weak=False)
+    app.context_processor(_template_helpers)
+    from core.nav import register_header_widget
+    from core.tenancy import register_path_model
+    from inbox.models import Tip, TipAttachment
+
+    register_header_widget("inbox/_bell.html")
+    register_path_model("tip_id", Tip)
+    register_path_model("attachment_id", TipAttachment)
+
+
+def _template_helpers():
+    from flask_login import current_user
+
+    from inbox.constants import CATEGORIES, SEVERITIES
+    from inbox.notify import unread_count
+    from inbox.views_public import tip_form_action
+
+    def inbox_unread():
+        if not getattr(current_user, "is_authenticated", False) or not current_user.tenant_id:
+            return 0
+        return unread_count(current_user)
+
+    return {"inbox_tip_form_action": tip_form_action, "inbox_unread": inbox_unread,
+            "inbox_categories": CATEGORIES, "inbox_severities": SEVERITIES}

@@ -1,0 +1,57 @@
+"""Deadlines on a tip, the jobs that fire at them, and where an overdue tip goes next (DESIGN.md §5)."""
+from core.jobs import enqueue
+from core.timeutil import as_utc
+from inbox.effects import after_commit
+from inbox.policy import deadlines_for, route_department
+
+
+def set_deadlines(tip, start):
+    """Acknowledge and resolve deadlines counted from `start` (arrival at the current unit)."""
+    durations = deadlines_for(tip.category, tip.severity)
+    tip.ack_due_at = start + durations.ack
+    tip.resolve_due_at = start + durations.resolve
+
+
+def pending_deadline(tip):
+    """(kind, deadline) of the deadline now in force, or (None, None) when none applies."""
+    if tip.status == "new" and tip.ack_due_at is not None:
+        return "ack", as_utc(tip.ack_due_at)
+    if tip.status in ("new", "acknowledged", "in_progress") and tip.resolve_due_at is not None:
+        return "resolve", as_utc(tip.resolve_due_at)
+    return None, None
+
+
+def schedule_checks(tip):
+    """After the commit, a job at each deadline in force (the sweep covers any that is lost)."""
+    from inbox.jobs import check_deadlines
+
+    for kind, due in (("ack", tip.ack_due_at if tip.status == "new" else None), ("resolve", tip.resolve_due_at)):
+        if due is None or tip.status in ("resolved", "closed"):
+            continue
+        due = as_utc(due)
+        after_commit(enqueue, check_deadlines, tip.tenant_id, tip.id, at=due,
+                     job_id=f"inbox-deadline-{tip.id}-{kind}-{int(due.timestamp())}")
+
+
+def escalation_target(tip):
+    """Commune (or any lower unit) → its parent; district → the department routed for the tip, else the HQ;
+    department → the HQ; the root → None (the tip stays and is flagged)."""
+    unit = tip.unit
+    if unit.parent_id is None:
+        return None
+    root = _root_of(unit)
+    if unit.kind == "district":
+        return route_department(tip.category, f"{tip.description}\n{tip.place}") or root
+    if unit.kind == "department":
+        return root
+    return unit.parent
+
+
+def _root_of(unit):
+    from sqlalchemy import select
+
+    from core.extensions import db
+    from hierarchy.models import Unit
+
+    root_code = unit.path.strip("/").split("/")[0]
+    return db.session.execute(select(Unit).where(Unit.code == root_code)).scalar_one()

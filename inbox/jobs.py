@@ -1,0 +1,22 @@
+"""Inbox jobs: the timer at each deadline and the periodic sweep that catches what a lost timer missed."""
+from core.jobs import job, periodic
+from core.tenancy import tenant_scope
+from inbox import effects
+
+
+@job
+def check_deadlines(tenant_id, tip_id):
+    """Enqueued at a deadline; a no-op when the tip was answered, moved or already dealt with."""
+    from inbox.sla import process_safely
+
+    with tenant_scope(tenant_id):
+        process_safely(tip_id)
+        effects.commit()
+
+
+@periodic(60)
+@job
+def sweep_deadlines():
+    from inbox.sla import sweep
+
+    return sweep()

@@ -1,0 +1,125 @@
+"""In-app notifications (the bell) and their e-mail copies, sent by jobs on the `notifications` queue.
+
+A notification names the tip by its tracking code and says what happened; it never carries citizen text or
+identity, since e-mail leaves our systems.
+"""
+import logging
+import smtplib
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.extensions import db
+from core.jobs import enqueue, job
+from core.tenancy import TenantScoped, load, tenant_scope
+from core.timeutil import utcnow
+from hierarchy.models import Unit
+from inbox.effects import after_commit
+
+log = logging.getLogger(__name__)
+STAFF_ROLES = ("director", "unit_admin", "officer")
+
+
+class Notification(TenantScoped, db.Model):
+    __tablename__ = "inbox_notifications"
+    __table_args__ = (Index("ix_inbox_notifications_user_unread", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    tip_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    emailed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    user = relationship("User")
+
+
+def staff_of(unit, roles=STAFF_ROLES):
+    """Active users whose membership sits at exactly this unit with one of `roles`."""
+    from tenants.models import Membership, User
+
+    members = select(Membership.user_id).where(Membership.unit_id == unit.id, Membership.role.in_(roles))
+    statement = select(User).where(User.id.in_(members), User.active.is_(True)).order_by(User.id)
+    return db.session.execute(statement).scalars().all()
+
+
+def notify(users, kind, tip, message, at=None):
+    """One notification per distinct user; e-mailed after the commit when SMTP is configured."""
+    created = []
+    for user in {user.id: user for user in users if user is not None}.values():
+        note = Notification(user_id=user.id, tip_id=tip.id if tip is not None else None, kind=kind,
+                            message=message[:300], created_at=at or utcnow())
+        db.session.add(note)
+        created.append(note)
+    db.session.flush()
+    if created and current_app.config.get("SMTP_URL"):
+        for note in created:
+            after_commit(enqueue, send_notification_email, note.tenant_id, note.id, queue_name="notifications")
+    return created
+
+
+def notify_unit(unit, kind, tip, message, at=None):
+    return notify(staff_of(unit), kind, tip, message, at)
+
+
+def notify_urgent(tip, at=None):
+    """An urgent tip alerts its district and the province HQ at once, wherever it sits."""
+    codes = tip.unit.path.strip("/").split("/")
+    alerted = db.session.execute(select(Unit).where(Unit.code.in_(codes), Unit.kind.in_(("district", "province")),
+                                                    Unit.id != tip.unit_id)).scalars().all()
+    users = [user for unit in alerted for user in staff_of(unit)]
+    return notify(users, "urgent", tip, f"Tin báo KHẨN {tip.tracking_code} tại {tip.unit.name}", at)
+
+
+def unread_count(user):
+    return db.session.execute(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))).scalar_one()
+
+
+def recent(user, limit=30):
+    return db.session.execute(select(Notification).where(Notification.user_id == user.id)
+                              .order_by(Notification.id.desc()).limit(limit)).scalars().all()
+
+
+def mark_read(user, notification_id=None):
+    statement = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    db.session.execute(statement.values(read_at=utcnow()))
+
+
+@job
+def send_notification_email(tenant_id, notification_id):
+    """Idempotent: a notification is e-mailed once, and only to an active user with an address."""
+    with tenant_scope(tenant_id):
+        note = load(Notification, notification_id)
+        if note is None or note.emailed or not current_app.config.get("SMTP_URL"):
+            return
+        if note.user is None or not note.user.active or not note.user.email:
+            return
+        message = EmailMessage()
+        message["Subject"] = f"[Kết Nối] {note.message}"
+        message["From"] = current_app.config["MAIL_FROM"]
+        message["To"] = note.user.email
+        link = f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/app/inbox/{note.tip_id}" if note.tip_id else ""
+        message.set_content(f"{note.message}\n\n{link}\n")
+        _send(current_app.config["SMTP_URL"], message)
+        note.emailed = True
+        db.session.commit()
+
+
+def _send(url, message):
+    parts = urlsplit(url)
+    secure = parts.scheme == "smtps"
+    client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
+    with client_class(parts.hostname, parts.port or (465 if secure else 25), timeout=20) as client:
+        if parts.scheme == "smtp+starttls":
+            client.starttls()
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(message)

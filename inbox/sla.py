@@ -1,0 +1,87 @@
+"""Missed deadlines: escalate along the tree, or flag at the root. Idempotent by construction.
+
+A tip is processed only while a deadline in force has passed and the tip is not already flagged; escalating
+replaces the deadlines with new ones at the new unit, so running the job and the sweep again (or together)
+finds nothing more to do. The tip row is locked while it is processed, and the unique constraint on
+(tip, deadline kind, missed deadline) refuses a second escalation should two processes still race.
+"""
+import logging
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from core import audit
+from core.extensions import db
+from core.tenancy import platform_scope, tenant_scope
+from core.timeutil import utcnow
+from inbox import effects
+from inbox.deadlines import escalation_target, pending_deadline
+from inbox.history import record_history
+from inbox.models import Tip
+from inbox.notify import notify_unit
+from inbox.services import move_tip
+from metrics.events import record as record_metric
+
+log = logging.getLogger(__name__)
+REASONS = {"ack": "Quá hạn tiếp nhận", "resolve": "Quá hạn giải quyết"}
+
+
+def process_deadlines(tip_id, now=None):
+    """Deal with the tip's missed deadline, if any: "escalated", "flagged" or None (nothing due)."""
+    now = now or utcnow()
+    tip = db.session.execute(select(Tip).where(Tip.id == tip_id).with_for_update(of=Tip)
+                             .execution_options(populate_existing=True)).scalar_one_or_none()
+    if tip is None or tip.overdue:
+        return None
+    kind, due = pending_deadline(tip)
+    if kind is None or due > now:
+        return None
+    record_metric("tips_overdue", tip.unit, at=now, subject=tip)
+    target = escalation_target(tip)
+    if target is None:
+        tip.overdue = tip.flagged_at_root = True
+        tip.updated_at = now
+        record_history(tip, "flagged", None, now, deadline=kind)
+        audit.record("tip.flag_overdue", target=tip, details={"deadline": kind}, actor=(None, "system"))
+        notify_unit(tip.unit, "overdue", tip, f"Tin báo {tip.tracking_code} quá hạn tại {tip.unit.name}", now)
+        return "flagged"
+    move_tip(tip, target, None, REASONS[kind], "escalate", at=now, deadline_kind=kind, missed_deadline=due)
+    return "escalated"
+
+
+def process_safely(tip_id, now=None):
+    """`process_deadlines` in a savepoint: a lost race (unique constraint) undoes this tip only."""
+    try:
+        with db.session.begin_nested():
+            return process_deadlines(tip_id, now)
+    except IntegrityError:
+        log.info("tip %s was escalated concurrently; nothing more to do", tip_id)
+        return None
+
+
+def due_tip_ids(now):
+    statement = select(Tip.id).where(Tip.overdue.is_(False), or_(
+        (Tip.status == "new") & (Tip.ack_due_at <= now),
+        Tip.status.in_(("new", "acknowledged", "in_progress")) & (Tip.resolve_due_at <= now),
+    )).order_by(Tip.id)
+    return db.session.execute(statement).scalars().all()
+
+
+def sweep_tenant(now=None):
+    now = now or utcnow()
+    results = [process_safely(tip_id, now) for tip_id in due_tip_ids(now)]
+    return sum(1 for result in results if result)
+
+
+def sweep(now=None):
+    """Every tenant, each in its own scope and transaction. Returns the number of tips dealt with."""
+    from tenants.models import Tenant
+
+    with platform_scope():
+        tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
+    total = 0
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            total += sweep_tenant(now)
+            effects.commit()
+    return total

@@ -1,0 +1,153 @@
+"""The reporter-identity vault: who sent a tip, encrypted, and found again only through blind indexes.
+
+Name, phone and Zalo user id are Fernet-encrypted with `IDENTITY_KEY`; a phone or a Zalo user (per Official
+Account, since Zalo user ids are per OA) is looked up by a keyed HMAC of it. Staff see `pseudonym()`, a stable
+"Người báo tin #4821"; the plain values leave the vault only through `reveal()` (audited by the caller).
+"""
+import secrets
+
+from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.crypto import blind_index, blind_indexes, decrypt_text, encrypt, rotate
+from core.extensions import db
+from core.tenancy import TenantScoped
+from core.timeutil import utcnow
+
+PHONE = "reporter-phone"
+ZALO = "reporter-zalo"
+
+
+class ReporterIdentity(TenantScoped, db.Model):
+    __tablename__ = "reporter_identities"
+    __table_args__ = (UniqueConstraint("tenant_id", "alias"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[int] = mapped_column(Integer)  # the number in the pseudonym; random, so it tells nothing
+    name_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    zalo_user_enc: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    zalo_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    zalo_oa_id: Mapped[str | None] = mapped_column(String(40), nullable=True)  # the OA's id, public
+    created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+    erased_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+def pseudonym(reporter):
+    return f"Người báo tin #{reporter.alias}" if reporter is not None else "Người báo tin ẩn danh"
+
+
+def normalise_phone(phone):
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit() or ch == "+")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+def _zalo_key(oa_id, zalo_user_id):
+    return f"{oa_id}:{zalo_user_id}"
+
+
+def _new_alias():
+    """A random pseudonym number, unique in the tenant; four digits while they last."""
+    for low, high in ((1000, 9999), (1000, 9999), (1000, 9999), (10000, 999999), (10000, 999999)):
+        alias = low + secrets.randbelow(high - low + 1)
+        taken = db.session.execute(select(ReporterIdentity.id).where(ReporterIdentity.alias == alias)).first()
+        if taken is None:
+            return alias
+    return 1_000_000 + secrets.randbelow(9_000_000)
+
+
+def _insert_with_free_alias(attempts=5):
+    """Insert a reporter under a fresh alias. Two requests may draw the same free alias at once: the loser's
+    insert fails on the unique constraint inside its savepoint and it draws again (no 500 under load)."""
+    for attempt in range(attempts):
+        reporter = ReporterIdentity(alias=_new_alias())
+        try:
+            with db.session.begin_nested():
+                db.session.add(reporter)
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            continue
+        return reporter
+
+
+def create_reporter(name=None, phone=None, zalo_user_id=None, oa_id=None):
+    reporter = _insert_with_free_alias()
+    store_identity(reporter, name=name, phone=phone, zalo_user_id=zalo_user_id, oa_id=oa_id)
+    db.session.flush()
+    return reporter
+
+
+def store_identity(reporter, name=None, phone=None, zalo_user_id=None, oa_id=None):
+    """Add what we learnt about a reporter (e.g. Zalo `user_submit_info`); empty values change nothing."""
+    name = (name or "").strip()
+    phone = normalise_phone(phone)
+    if name:
+        reporter.name_enc = encrypt(name)
+    if phone:
+        reporter.phone_enc = encrypt(phone)
+        reporter.phone_index = blind_index(phone, PHONE)
+    if zalo_user_id:
+        reporter.zalo_user_enc = encrypt(str(zalo_user_id))
+        reporter.zalo_index = blind_index(_zalo_key(oa_id, zalo_user_id), ZALO)
+        reporter.zalo_oa_id = oa_id
+    if name or phone or zalo_user_id:
+        reporter.erased_at = None
+    return reporter
+
+
+def reporter_by_phone(phone):
+    phone = normalise_phone(phone)
+    if not phone:
+        return None
+    return _first_by_index(ReporterIdentity.phone_index, blind_indexes(phone, PHONE))
+
+
+def reporter_by_zalo(oa_id, zalo_user_id):
+    """The reporter behind a Zalo user of one Official Account, or None."""
+    return _first_by_index(ReporterIdentity.zalo_index, blind_indexes(_zalo_key(oa_id, zalo_user_id), ZALO))
+
+
+def _first_by_index(column, indexes):
+    statement = select(ReporterIdentity).where(or_(*[column == index for index in indexes]))
+    return db.session.execute(statement.order_by(ReporterIdentity.id)).scalars().first()
+
+
+def reveal(reporter):
+    """The plain identity. Only for callers that checked `tip.reveal` and audit the call."""
+    if reporter is None:
+        return {"name": None, "phone": None, "zalo_user_id": None, "pseudonym": pseudonym(None)}
+    return {"name": decrypt_text(reporter.name_enc), "phone": decrypt_text(reporter.phone_enc),
+            "zalo_user_id": decrypt_text(reporter.zalo_user_enc), "pseudonym": pseudonym(reporter)}
+
+
+def erase_identity(reporter):
+    """Forget who the reporter is (Zalo `user_withdraw`, a deletion request); their tips stay, pseudonymous."""
+    reporter.name_enc = reporter.phone_enc = reporter.zalo_user_enc = None
+    reporter.phone_index = reporter.zalo_index = None
+    reporter.erased_at = utcnow()
+    db.session.flush()
+    return reporter
+
+
+def rotate_vault():
+    """Re-encrypt every stored identity under the newest key and refresh its blind indexes. Returns a count."""
+    count = 0
+    for reporter in db.session.execute(select(ReporterIdentity)).scalars():
+        for column in ("name_enc", "phone_enc", "zalo_user_enc"):
+            setattr(reporter, column, rotate(getattr(reporter, column)))
+        phone = decrypt_text(reporter.phone_enc)
+        if phone:
+            reporter.phone_index = blind_index(phone, PHONE)
+        zalo_user_id = decrypt_text(reporter.zalo_user_enc)
+        if zalo_user_id:
+            reporter.zalo_index = blind_index(_zalo_key(reporter.zalo_oa_id, zalo_user_id), ZALO)
+        count += 1
+    db.session.flush()
+    return count
