@@ -1,0 +1,19 @@
+"""The Zalo OA channel: the signed webhook into the inbox, replies and articles out, settings and OAuth."""
+
+
+def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from core.nav import register
+    from core.signals import demo_seed
+    from inbox.services import staff_reply_added
+    from zalo import cli, demo, jobs, models, outbox, views, webhook  # noqa: F401  (jobs: periodic sweep)
+
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.assets)
+    app.cli.add_command(cli.zalo_cli)
+    register("zalo.settings", _l("Zalo OA"), "zalo.connect", order=60)
+    staff_reply_added.connect(outbox.on_staff_reply)
+    demo_seed.connect(demo.seed, weak=False)
+    app.context_processor(lambda: {"zalo_delivery_note": outbox.delivery_note})

@@ -1,0 +1,84 @@
+"""Media named in citizens' messages, fetched by a job and kept as tip evidence.
+
+The message text is stored first and never waits for this. The fetch goes through `MediaFetcher` (allowed
+hosts only, no private addresses, size cap) and the bytes through the inbox's evidence checks (`core.media`):
+what those refuse is given up at once, an unreachable host is retried with backoff, then given up.
+"""
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from core.crypto import decrypt_text
+from core.errors import AppError
+from core.extensions import db
+from core.media import VIDEO_MAX_BYTES
+from core.tenancy import load
+from core.timeutil import utcnow
+from inbox import effects
+from inbox.intake import attach_file
+from inbox.models import Tip, TipMessage
+from zalo.errors import MediaRefused, MediaTooLarge, MediaUnavailable
+from zalo.media_fetch import MediaFetcher
+from zalo.models import MediaFetch
+from zalo.transactions import begin_writing
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (60, 300, 1800, 3600, 3 * 3600)
+CLAIM = timedelta(minutes=5)
+
+
+def fetcher():
+    config = current_app.config
+    return MediaFetcher(config["ZALO_MEDIA_HOSTS"], max_bytes=VIDEO_MAX_BYTES,
+                        allow_private=bool(config["ZALO_ALLOW_PRIVATE_MEDIA"]))
+
+
+def _claim(fetch_id, now):
+    """Push the row's next attempt past the claim time, so a sweep does not start it a second time."""
+    due = and_(MediaFetch.state == "pending",
+               or_(MediaFetch.next_attempt_at.is_(None), MediaFetch.next_attempt_at <= now))
+    claimed = db.session.execute(update(MediaFetch).where(MediaFetch.id == fetch_id, due).values(
+        attempts=MediaFetch.attempts + 1, next_attempt_at=now + CLAIM)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def fetch(fetch_id):
+    """Fetch one attachment if it is due; commits. Returns the row's state afterwards (None if not due)."""
+    if not _claim(fetch_id, utcnow()):
+        return None
+    url = decrypt_text(db.session.execute(select(MediaFetch.url_enc).where(MediaFetch.id == fetch_id)).scalar_one())
+    fetched = refusal = None
+    try:
+        fetched = fetcher().fetch(url)
+    except (MediaRefused, MediaTooLarge) as error:
+        refusal = type(error).__name__.lower()
+    except MediaUnavailable:
+        refusal = "unavailable"
+    begin_writing(MediaFetch.attempts, fetch_id)
+    row = db.session.execute(select(MediaFetch).where(MediaFetch.id == fetch_id)).scalar_one()
+    if fetched is not None:
+        try:
+            attachment = attach_file(load(Tip, row.tip_id), load(TipMessage, row.message_id), fetched.content)
+        except AppError as error:  # the evidence check refused the bytes (413/415)
+            refusal = error.code
+        else:
+            row.attachment_id = attachment.id
+            _settle(row, "done", None)
+    if refusal == "unavailable" and row.attempts <= len(RETRY_DELAYS):
+        row.last_error = refusal
+        row.next_attempt_at = utcnow() + timedelta(seconds=RETRY_DELAYS[row.attempts - 1])
+    elif refusal is not None:
+        _settle(row, "failed" if refusal == "unavailable" else "refused", refusal)
+    effects.commit()
+    return row.state
+
+
+def _settle(row, state, code):
+    row.state, row.last_error, row.url_enc, row.next_attempt_at = state, code, None, None
+    if code:
+        log.info("zalo media %s %s: %s", row.id, state, code)

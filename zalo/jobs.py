@@ -1,0 +1,130 @@
+"""The Zalo channel's jobs and the sweeps that retry what is due and recover what a lost enqueue missed.
+
+Every job takes the tenant id first and ids only, runs in that tenant's scope and is idempotent: each one
+claims its row with an UPDATE before doing anything, so an rq retry, a sweep and a duplicate enqueue end
+the same as one run.
+"""
+import logging
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from core.extensions import db
+from core.jobs import enqueue, job, periodic
+from core.tenancy import platform_scope, tenant_scope
+from core.timeutil import utcnow
+from zalo.models import MediaFetch, Outbox, WebhookDelivery, ZaloApp, ZaloArticle
+
+log = logging.getLogger(__name__)
+
+# A delivery younger than this is left to the job its webhook request enqueued.
+SWEEP_GRACE = timedelta(seconds=30)
+# Deliveries of an OA that nobody links are not kept (or their bodies) longer than this.
+UNLINKED_RETENTION = timedelta(days=7)
+SWEEP_BATCH = 200
+
+
+@job
+def process_delivery(tenant_id, delivery_id):
+    from zalo.processing import process
+
+    with tenant_scope(tenant_id):
+        return process(delivery_id)
+
+
+@job
+def send_outbox(tenant_id, outbox_id):
+    from zalo.outbox import deliver
+
+    with tenant_scope(tenant_id):
+        return deliver(outbox_id)
+
+
+@job
+def fetch_media(tenant_id, fetch_id):
+    from zalo.attachments import fetch
+
+    with tenant_scope(tenant_id):
+        return fetch(fetch_id)
+
+
+@job
+def sync_article(tenant_id, article_id):
+    from zalo.articles import sync
+
+    with tenant_scope(tenant_id):
+        return sync(article_id)
+
+
+def enqueue_delivery(tenant_id, delivery_id):
+    enqueue(process_delivery, tenant_id, delivery_id)
+
+
+def enqueue_send(tenant_id, outbox_id):
+    enqueue(send_outbox, tenant_id, outbox_id)
+
+
+def enqueue_media(tenant_id, fetch_id):
+    enqueue(fetch_media, tenant_id, fetch_id)
+
+
+def enqueue_article(tenant_id, article_id):
+    enqueue(sync_article, tenant_id, article_id)
+
+
+def _tenants():
+    with platform_scope():
+        return db.session.execute(select(ZaloApp.tenant_id)).scalars().all()
+
+
+def _due(column_next, now):
+    return or_(column_next.is_(None), column_next <= now)
+
+
+@periodic(60)
+@job
+def sweep_zalo():
+    """Retry due deliveries, sends, media and articles in every tenant with a Zalo app; forget the bodies of
+    deliveries whose OA stayed unlinked. Returns how many items were run."""
+    from zalo.articles import sync
+    from zalo.attachments import fetch
+    from zalo.outbox import deliver
+    from zalo.processing import MAX_ATTEMPTS, process
+
+    count = 0
+    for tenant_id in _tenants():
+        with tenant_scope(tenant_id):
+            now = utcnow()
+            _expire_unlinked(now)
+            deliveries = db.session.execute(select(WebhookDelivery.id).where(
+                WebhookDelivery.processed_at.is_(None), WebhookDelivery.received_at <= now - SWEEP_GRACE,
+                WebhookDelivery.attempts < MAX_ATTEMPTS,
+                or_(WebhookDelivery.error.is_(None), WebhookDelivery.error != "oa_not_linked"),
+                _due(WebhookDelivery.next_attempt_at, now)).order_by(WebhookDelivery.id).limit(SWEEP_BATCH)
+            ).scalars().all()
+            sends = db.session.execute(select(Outbox.id).where(or_(
+                and_(Outbox.state == "pending", _due(Outbox.next_attempt_at, now)),
+                and_(Outbox.state == "sending", Outbox.claimed_until < now))).limit(SWEEP_BATCH)).scalars().all()
+            fetches = db.session.execute(select(MediaFetch.id).where(
+                MediaFetch.state == "pending", _due(MediaFetch.next_attempt_at, now)).limit(SWEEP_BATCH)
+            ).scalars().all()
+            articles = db.session.execute(select(ZaloArticle.id).where(
+                ZaloArticle.action.is_not(None), _due(ZaloArticle.next_attempt_at, now)).limit(SWEEP_BATCH)
+            ).scalars().all()
+            db.session.commit()
+            for work, ids in ((process, deliveries), (deliver, sends), (fetch, fetches), (sync, articles)):
+                for item_id in ids:
+                    try:
+                        work(item_id)
+                    except Exception:  # one bad row must not stop the sweep
+                        db.session.rollback()
+                        log.exception("zalo sweep: %s(%s) failed", work.__name__, item_id)
+                    count += 1
+    return count
+
+
+def _expire_unlinked(now):
+    db.session.execute(update(WebhookDelivery).where(
+        WebhookDelivery.processed_at.is_(None), WebhookDelivery.error == "oa_not_linked",
+        WebhookDelivery.received_at < now - UNLINKED_RETENTION).values(
+        processed_at=now, body_enc=None, error="expired_unlinked").execution_options(synchronize_session=False))
