@@ -1,0 +1,19 @@
+"""Metrics: events counted once per unit, daily and monthly counters, roll-ups, the director's dashboard."""
+
+
+def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from core.extensions import api as rest_api
+    from core.nav import register
+    from core.signals import demo_seed
+    from metrics import api, cli, demo, views
+    from metrics.exports.setup import init_exports
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.assets)
+    rest_api.register_blueprint(api.blp)
+    app.cli.add_command(cli.metrics_cli)
+    register("metrics.dashboard", _l("Tổng quan"), "metrics.view", order=5)
+    demo_seed.connect(demo.seed_demo)
+    init_exports(app)  # the exports sub-package (its own developer's): page, API, jobs

@@ -1,0 +1,332 @@
+"""What an export holds: for each report kind, its columns, its rows (streamed) and, for the PDF, a summary
+table and a chart.
+
+Registers are read a chunk at a time by keyset pagination (`WHERE id > last ORDER BY id LIMIT n`): no cursor
+stays open between chunks, so memory is flat for a million rows and the job may commit its progress between
+two chunks. Nothing identifying a reporter, and no citizen free text, is ever selected: the tips register
+names its columns one by one and leaves out description, place, messages and the reporter.
+"""
+import json
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from core.extensions import db
+from core.timeutil import as_utc, local_day_bounds, utcnow
+from hierarchy.models import Unit
+
+CHUNK = 2000
+YES, NO = "Có", "Không"
+
+
+class Report(NamedTuple):
+    title: str
+    columns: list
+    total: int  # rows `rows` will yield (for the progress bar)
+    rows: Iterable[dict]
+    summary: Callable[[], list] = list  # extra PDF sections, before the main table
+    chart: Callable[[], object] = lambda: None  # a BarChart for the PDF, or None
+    # The PDF's tables: (heading, columns). A page is narrower than a sheet: each report picks the columns a
+    # reader needs, and the CSV/XLSX keep them all. More than one table means `rows` is a list.
+    pdf_tables: tuple = ()
+
+
+def pick(columns, *keys):
+    """The columns named by `keys`, in that order; a (key, label) pair gives the column a shorter label (a
+    PDF table's numeric headers do not wrap)."""
+    by_key = {column[0]: column for column in columns}
+    picked = []
+    for key in keys:
+        key, label = key if isinstance(key, tuple) else (key, by_key[key][1])
+        picked.append((key, label, by_key[key][2]))
+    return picked
+
+
+class Params(NamedTuple):
+    unit: Unit
+    date_from: object
+    date_to: object
+    start: object  # UTC bounds of the local days
+    end: object
+    filters: dict
+    user: object
+
+
+def build_report(export, requester):
+    start, end = local_day_bounds(export.date_from)[0], local_day_bounds(export.date_to)[1]
+    params = Params(export.unit, export.date_from, export.date_to, start, end, dict(export.filters or {}), requester)
+    return BUILDERS[export.report](params)
+
+
+def keyset(statement, key, chunk=None):
+    """Row mappings of `statement` (which selects `key` labelled "id") in id order, one chunk per query."""
+    last = None
+    while True:
+        page = statement if last is None else statement.where(key > last)
+        batch = db.session.execute(page.order_by(key).limit(chunk or CHUNK)).mappings().all()
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1]["id"]
+
+
+def count_of(statement):
+    return db.session.execute(select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one()
+
+
+def _in_subtree(path_column, unit):
+    return path_column.startswith(unit.path, autoescape=True)
+
+
+def _subtree_ids(unit):
+    """The subtree's unit ids as a literal list: with a path prefix inside the register query PostgreSQL
+    under-estimates the subtree and re-reads the whole register for every keyset chunk (quadratic)."""
+    return db.session.execute(select(Unit.id).where(_in_subtree(Unit.path, unit))).scalars().all()
+
+
+def _labels(mapping):
+    return {key: str(label) for key, label in mapping.items()}
+
+
+def _within(column, p):
+    return (column >= p.start) & (column < p.end)
+
+
+def _grouped_counts(statement, name, labels=None):
+    """[(label, n)] of `statement`'s rows grouped by its column `name`, largest first."""
+    column = statement.order_by(None).subquery().c[name]
+    grouped = select(column, func.count()).group_by(column)
+    rows = sorted(db.session.execute(grouped).all(), key=lambda row: (-row[1], str(row[0])))
+    return [((labels or {}).get(value, value) or "—", count) for value, count in rows]
+
+
+def _count_section(heading, label, pairs):
+    """A PDF section (heading, columns, rows): the pdf module takes plain tuples."""
+    columns = [("label", label, "text"), ("count", "Số lượng", "int")]
+    return heading, columns, [{"label": name, "count": count} for name, count in pairs]
+
+
+def _chart(title, bars, value_type="int"):
+    """A bar chart for the PDF, or None without bars. Imported late: WeasyPrint loads Pango on import, and
+    only a PDF job should pay for that."""
+    from metrics.exports.pdf import BarChart
+
+    return BarChart(title, bars, value_type) if bars else None
+
+
+# --- metrics: the dashboard's roll-up, by child unit ---------------------------------------------------------
+METRIC_LABELS = {
+    "posts_published": "Bài đã đăng", "post_views": "Lượt xem bài", "followers_gained": "Người theo dõi mới",
+    "followers_lost": "Bỏ theo dõi", "followers_net": "Theo dõi tăng ròng", "messages_in": "Tin nhắn đến",
+    "messages_out": "Tin nhắn trả lời", "interactions": "Lượt tương tác", "tips_received": "Tin báo tiếp nhận",
+    "tips_acknowledged": "Tin báo đã xác nhận", "tips_resolved": "Tin báo đã giải quyết",
+    "tips_escalated": "Tin báo chuyển cấp trên", "tips_overdue": "Tin báo quá hạn", "sla_met": "Đúng hạn",
+    "sla_missed": "Trễ hạn",
+}
+
+
+def metrics_report(p):
+    from metrics.kpis import derive
+    from metrics.rollups import rollup
+
+    result = rollup(p.unit, p.date_from, p.date_to)
+    columns = [("code", "Mã đơn vị", "text"), ("name", "Đơn vị", "text")]
+    columns += [(key, label, "int") for key, label in METRIC_LABELS.items()]
+    columns += [("sla_compliance", "Tỷ lệ đúng hạn", "percent"),
+                ("first_response_avg", "Phản hồi đầu trung bình (giờ)", "float"),
+                ("first_response_median", "Phản hồi đầu trung vị (giờ)", "float")]
+
+    def row(code, name, totals):
+        figures = {**totals, **derive(totals)}
+        for key in ("first_response_avg", "first_response_median"):
+            figures[key] = figures[key] / 3600 if figures[key] is not None else None
+        return {"code": code, "name": name, **figures}
+
+    rows = [row(p.unit.code, f"{p.unit.name} (trực tiếp)", result.own)]
+    rows += [row(child.unit.code, child.unit.name, child.totals) for child in result.children]
+    rows.append(row("", "Tổng cộng", result.totals))
+    bars = [(child.unit.name, child.totals.get("tips_received", 0)) for child in result.children]
+    return Report(
+        title="Báo cáo tổng hợp số liệu hoạt động", columns=columns, total=len(rows), rows=rows,
+        chart=lambda: _chart("Tin báo tiếp nhận theo đơn vị trực thuộc", bars),
+        pdf_tables=(
+            ("Trang thông tin và tương tác", pick(
+                columns, "name", ("posts_published", "Bài đăng"), ("post_views", "Lượt xem"),
+                ("followers_gained", "Theo dõi mới"), ("followers_lost", "Bỏ theo dõi"),
+                ("messages_in", "Tin nhắn đến"), ("messages_out", "Trả lời"))),
+            ("Tin báo và thời hạn xử lý", pick(
+                columns, "name", ("tips_received", "Tiếp nhận"), ("tips_resolved", "Giải quyết"),
+                ("tips_escalated", "Chuyển lên"), ("tips_overdue", "Quá hạn"), ("sla_compliance", "Đúng hạn"),
+                ("first_response_avg", "Phản hồi TB (giờ)"), ("first_response_median", "Trung vị (giờ)")))))
+
+
+# --- tips: the register, never identity nor free text ---------------------------------------------------------
+def _sla_state(row, now):
+    """Met / missed / not yet due, for a tip the unit had to settle (spam and duplicates are not counted)."""
+    if row["resolution"] in ("spam", "duplicate"):
+        return ""
+    done, due = as_utc(row["resolved_at"] or row["closed_at"]), as_utc(row["resolve_due_at"])
+    if done is not None:
+        return YES if due is None or done <= due else NO
+    return NO if due is not None and due < now else "Chưa đến hạn"
+
+
+def _tips_base(p):
+    from inbox.models import Tip
+
+    return (select(Tip.id.label("id")).join(Unit, Unit.id == Tip.unit_id)
+            .where(Tip.unit_id.in_(_subtree_ids(p.unit)), _within(Tip.created_at, p)))
+
+
+def tips_report(p):
+    from inbox.constants import CATEGORIES, CHANNELS, RESOLUTIONS, SEVERITIES, STATUSES
+    from inbox.models import Escalation, Tip
+
+    first_unit = aliased(Unit)
+    escalations = (select(func.count(Escalation.id)).where(Escalation.tip_id == Tip.id)
+                   .correlate(Tip).scalar_subquery())
+    statement = _tips_base(p).add_columns(
+        Tip.tracking_code, Unit.code.label("unit_code"), Unit.name.label("unit_name"),
+        first_unit.code.label("first_unit_code"), Tip.channel, Tip.category, Tip.severity, Tip.status,
+        Tip.resolution, Tip.created_at, Tip.acknowledged_at, Tip.resolved_at, Tip.closed_at, Tip.resolve_due_at,
+        Tip.overdue, escalations.label("escalations"),
+    ).join(first_unit, first_unit.id == Tip.first_unit_id)
+    labels = {"category": _labels(CATEGORIES), "severity": _labels(SEVERITIES), "status": _labels(STATUSES),
+              "resolution": _labels(RESOLUTIONS), "channel": _labels(CHANNELS)}
+    columns = [
+        ("tracking_code", "Mã tin báo", "text"), ("unit_code", "Mã đơn vị", "text"),
+        ("unit_name", "Đơn vị đang xử lý", "text"), ("first_unit_code", "Đơn vị tiếp nhận đầu", "text"),
+        ("channel", "Kênh", "text"), ("category", "Loại tin", "text"), ("severity", "Mức độ", "text"),
+        ("status", "Trạng thái", "text"), ("resolution", "Kết quả", "text"),
+        ("created_at", "Tiếp nhận lúc", "datetime"), ("acknowledged_at", "Xác nhận lúc", "datetime"),
+        ("resolved_at", "Giải quyết lúc", "datetime"), ("closed_at", "Đóng lúc", "datetime"),
+        ("sla", "Đúng hạn", "text"), ("overdue", "Quá hạn", "text"), ("escalations", "Số lần chuyển", "int"),
+    ]
+    now = utcnow()
+
+    def rows():
+        for row in keyset(statement, Tip.id):
+            out = dict(row)
+            for key, names in labels.items():
+                out[key] = names.get(row[key], row[key] or "")
+            out["sla"] = _sla_state(row, now)
+            out["overdue"] = YES if row["overdue"] else ""
+            yield out
+
+    base = _tips_base(p).add_columns(Tip.status, Tip.category)
+    return Report(
+        title="Sổ theo dõi tin báo, tố giác", columns=columns, total=count_of(_tips_base(p)), rows=rows(),
+        summary=lambda: [_count_section("Tin báo theo trạng thái", "Trạng thái",
+                                        _grouped_counts(base, "status", labels["status"]))],
+        chart=lambda: _chart("Tin báo theo loại", _grouped_counts(base, "category", labels["category"])),
+        pdf_tables=(("Danh sách tin báo", pick(columns, "tracking_code", "unit_name", "category", "severity",
+                                               "status", "created_at", "sla", ("escalations", "Chuyển"))),))
+
+
+# --- sla: compliance by unit and category, from the tips ------------------------------------------------------
+def sla_report(p):
+    from inbox.constants import CATEGORIES
+    from inbox.models import Tip
+
+    names = _labels(CATEGORIES)
+    statement = _tips_base(p).add_columns(Unit.path.label("path"), Unit.code.label("unit_code"),
+                                          Unit.name.label("unit_name"), Tip.category, Tip.resolution,
+                                          Tip.resolved_at, Tip.closed_at, Tip.resolve_due_at)
+    now, groups = utcnow(), {}
+    for row in keyset(statement, Tip.id):
+        state = _sla_state(row, now)
+        if not state:
+            continue
+        key = (row["path"], row["category"])
+        group = groups.setdefault(key, {"unit_code": row["unit_code"], "unit_name": row["unit_name"],
+                                        "category": names.get(row["category"], row["category"]),
+                                        "met": 0, "missed": 0, "pending": 0})
+        group[{YES: "met", NO: "missed"}.get(state, "pending")] += 1
+    rows = [groups[key] for key in sorted(groups)]
+    by_unit = {}
+    for row in rows:
+        row["total"] = row["met"] + row["missed"] + row["pending"]
+        row["compliance"] = row["met"] / (row["met"] + row["missed"]) if row["met"] + row["missed"] else None
+        unit_totals = by_unit.setdefault(row["unit_name"], [0, 0])
+        unit_totals[0] += row["met"]
+        unit_totals[1] += row["missed"]
+    columns = [("unit_code", "Mã đơn vị", "text"), ("unit_name", "Đơn vị", "text"), ("category", "Loại tin", "text"),
+               ("total", "Số tin báo", "int"), ("met", "Đúng hạn", "int"), ("missed", "Trễ hạn", "int"),
+               ("pending", "Chưa đến hạn", "int"), ("compliance", "Tỷ lệ đúng hạn", "percent")]
+    bars = [(name, met / (met + missed)) for name, (met, missed) in by_unit.items() if met + missed]
+    return Report(title="Báo cáo tỷ lệ giải quyết tin báo đúng hạn", columns=columns, total=len(rows), rows=rows,
+                  chart=lambda: _chart("Tỷ lệ đúng hạn theo đơn vị", bars, "percent"),
+                  pdf_tables=(("Theo đơn vị và loại tin", pick(columns, "unit_name", "category", ("total", "Số tin"),
+                                                                "met", "missed", ("pending", "Chưa đến hạn"),
+                                                                ("compliance", "Tỷ lệ"))),))
+
+
+# --- posts: the register ------------------------------------------------------------------------------------
+def posts_report(p):
+    from content.models import Post, PostView
+
+    kinds = {"news": "Tin tức", "warning": "Cảnh báo", "procedure": "Thủ tục", "notice": "Thông báo"}
+    statuses = {"draft": "Nháp", "in_review": "Chờ duyệt", "approved": "Đã duyệt", "scheduled": "Hẹn giờ đăng",
+                "published": "Đã đăng", "hidden": "Đã ẩn"}
+    views = (select(func.count(PostView.id)).where(PostView.post_id == Post.id, PostView.day >= p.date_from,
+                                                   PostView.day <= p.date_to).correlate(Post).scalar_subquery())
+    base = (select(Post.id.label("id")).join(Unit, Unit.id == Post.unit_id).where(
+        Post.unit_id.in_(_subtree_ids(p.unit)),
+        or_(_within(Post.created_at, p), _within(Post.published_at, p))))
+    statement = base.add_columns(Unit.code.label("unit_code"), Unit.name.label("unit_name"), Post.title, Post.kind,
+                                 Post.status, Post.created_at, Post.approved_at, Post.published_at,
+                                 views.label("views"))
+    columns = [("id", "Số", "int"), ("unit_code", "Mã đơn vị", "text"), ("unit_name", "Đơn vị", "text"),
+               ("title", "Tiêu đề", "text"), ("kind", "Loại bài", "text"), ("status", "Trạng thái", "text"),
+               ("created_at", "Tạo lúc", "datetime"), ("approved_at", "Duyệt lúc", "datetime"),
+               ("published_at", "Đăng lúc", "datetime"), ("views", "Lượt xem trong kỳ", "int")]
+
+    def rows():
+        for row in keyset(statement, Post.id):
+            yield {**row, "kind": kinds.get(row["kind"], row["kind"]),
+                   "status": statuses.get(row["status"], row["status"])}
+
+    with_status = base.add_columns(Post.status, Unit.name.label("unit_name"))
+    return Report(
+        title="Sổ theo dõi bài viết", columns=columns, total=count_of(base), rows=rows(),
+        summary=lambda: [_count_section("Bài viết theo trạng thái", "Trạng thái",
+                                        _grouped_counts(with_status, "status", statuses))],
+        chart=lambda: _chart("Bài viết theo đơn vị", _grouped_counts(with_status, "unit_name")),
+        pdf_tables=(("Danh sách bài viết", pick(columns, "unit_name", "title", "kind", "status", "published_at",
+                                                ("views", "Lượt xem"))),))
+
+
+# --- audit: the audit log, filtered as on its page ---------------------------------------------------------
+def audit_report(p):
+    from core.audit import AuditLog
+    from core.audit_views import audit_records
+
+    statement = audit_records(p.user, p.unit, p.filters.get("actor"), p.filters.get("action"), p.date_from,
+                              p.date_to)
+    listing = statement.with_only_columns(
+        AuditLog.id.label("id"), AuditLog.seq, AuditLog.at, AuditLog.actor, AuditLog.action, AuditLog.unit_id,
+        AuditLog.target_type, AuditLog.target_id, AuditLog.details, AuditLog.hash)
+    codes = dict(db.session.execute(select(Unit.id, Unit.code)).all())
+    columns = [("id", "Mã bản ghi", "int"), ("seq", "Số thứ tự chuỗi", "int"), ("at", "Thời điểm", "datetime"),
+               ("actor", "Người thực hiện", "text"), ("action", "Hành động", "text"), ("unit", "Đơn vị", "text"),
+               ("target", "Đối tượng", "text"), ("details", "Chi tiết", "text"), ("hash", "Mã băm", "text")]
+
+    def rows():
+        for row in keyset(listing, AuditLog.id):
+            yield {**row, "unit": codes.get(row["unit_id"], ""),
+                   "target": f"{row['target_type']} #{row['target_id']}" if row["target_type"] else "",
+                   "details": json.dumps(row["details"] or {}, ensure_ascii=False, sort_keys=True),
+                   "hash_short": row["hash"][:12] + "…"}
+
+    actions = listing.with_only_columns(AuditLog.id.label("id"), AuditLog.action)
+    return Report(
+        title="Trích xuất nhật ký kiểm toán", columns=columns, total=count_of(listing), rows=rows(),
+        chart=lambda: _chart("Bản ghi theo hành động", _grouped_counts(actions, "action")),
+        pdf_tables=(("Các bản ghi", [*pick(columns, ("seq", "Số"), "at", "actor", "action", "unit", "target",
+                                          "details"), ("hash_short", "Mã băm (đầu)", "text")]),))
+
+
+BUILDERS = {"metrics": metrics_report, "tips": tips_report, "sla": sla_report, "posts": posts_report,
+            "audit": audit_report}
