@@ -1,0 +1,1 @@
+"""A minimal Django site serving django-helpdesk's public ticket form, for the peer benchmark."""
