@@ -9,12 +9,12 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-from sqlalchemy import Boolean, DateTime, ForeignKey, Index, String, func, select, update
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, func, insert, literal, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.extensions import db
 from core.jobs import enqueue, job
-from core.tenancy import TenantScoped, load, tenant_scope
+from core.tenancy import TenantScoped, current_tenant_id, load, tenant_scope
 from core.timeutil import utcnow
 from hierarchy.models import Unit
 from inbox.effects import after_commit
@@ -57,14 +57,51 @@ def notify(users, kind, tip, message, at=None):
         db.session.add(note)
         created.append(note)
     db.session.flush()
-    if created and current_app.config.get("SMTP_URL"):
-        for note in created:
-            after_commit(enqueue, send_notification_email, note.tenant_id, note.id, queue_name="notifications")
-    return created
+    _email_later([note.id for note in created])
+
+
+def notify_staff(units, kind, tip, message, at=None):
+    """One notification per distinct active staff member of `units`, written by one INSERT … SELECT over their
+    memberships: no user row is loaded (an intake notifies a whole unit on every tip)."""
+    tenant_id = current_tenant_id()
+    staff = _staff_ids(units, tenant_id)
+    columns = ("tenant_id", "user_id", "tip_id", "kind", "message", "created_at", "emailed")
+    rows = select(literal(tenant_id, Integer), staff.c.user_id, literal(tip.id if tip is not None else None, Integer),
+                  literal(kind, String), literal(message[:300], String),
+                  literal(at or utcnow(), DateTime(timezone=True)), literal(False, Boolean))
+    table = Notification.__table__
+    statement = insert(table).from_select(columns, rows)
+    if _emailing():
+        _email_later(db.session.execute(statement.returning(table.c.id)).scalars().all())
+    else:
+        db.session.execute(statement)
+
+
+def _staff_ids(units, tenant_id, roles=STAFF_ROLES):
+    """Distinct ids of the active users with one of `roles` at exactly one of `units` (an INSERT … SELECT
+    is not ORM-scoped, so the tenant is named here)."""
+    from tenants.models import Membership, User
+
+    return (select(Membership.user_id).distinct()
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.tenant_id == tenant_id, Membership.unit_id.in_([unit.id for unit in units]),
+                   Membership.role.in_(roles), User.active.is_(True))
+            .subquery())
+
+
+def _emailing():
+    return bool(current_app.config.get("SMTP_URL"))
+
+
+def _email_later(notification_ids):
+    if notification_ids and _emailing():
+        tenant_id = current_tenant_id()
+        for notification_id in notification_ids:
+            after_commit(enqueue, send_notification_email, tenant_id, notification_id, queue_name="notifications")
 
 
 def notify_unit(unit, kind, tip, message, at=None):
-    return notify(staff_of(unit), kind, tip, message, at)
+    notify_staff([unit], kind, tip, message, at)
 
 
 def notify_urgent(tip, at=None):
@@ -72,8 +109,8 @@ def notify_urgent(tip, at=None):
     codes = tip.unit.path.strip("/").split("/")
     alerted = db.session.execute(select(Unit).where(Unit.code.in_(codes), Unit.kind.in_(("district", "province")),
                                                     Unit.id != tip.unit_id)).scalars().all()
-    users = [user for unit in alerted for user in staff_of(unit)]
-    return notify(users, "urgent", tip, f"Tin báo KHẨN {tip.tracking_code} tại {tip.unit.name}", at)
+    if alerted:
+        notify_staff(alerted, "urgent", tip, f"Tin báo KHẨN {tip.tracking_code} tại {tip.unit.name}", at)
 
 
 def unread_count(user):
