@@ -6,6 +6,8 @@ the unit's staff are notified. Functions flush; the caller commits with `inbox.e
 """
 from dataclasses import dataclass
 
+from flask import g
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from core.crypto import hash_secret, secret_matches
@@ -72,7 +74,7 @@ def submit_tip(unit, category, description, severity=None, place="", contact_nam
         if reporter is not None:
             vault.store_identity(reporter, name=contact_name if reporter.name_enc is None else None)
     if reporter is None:
-        reporter = vault.create_reporter(name=contact_name, phone=contact_phone)
+        reporter = vault.new_reporter(name=contact_name, phone=contact_phone)
     new = _create_tip(unit, category, description.strip(), severity or "normal", (place or "").strip(), reporter,
                       channel, at=at)
     for original, media in checked:
@@ -81,16 +83,16 @@ def submit_tip(unit, category, description, severity=None, place="", contact_nam
 
 
 def _create_tip(unit, category, description, severity, place, reporter, channel, at=None, zalo_oa_id=None):
+    """`reporter` may be unsaved (`vault.new_reporter`): it is then inserted with the tip, in one savepoint."""
     at = at or utcnow()
     secret = codes.new_secret()
     destination = route_department(category, f"{description}\n{place}") or unit
-    tip = Tip(tracking_code=_unique_code(unit.tenant_id), secret_hash=hash_secret(codes.normalise_secret(secret)),
-              unit_id=destination.id, unit=destination, first_unit_id=unit.id, channel=channel, category=category,
-              severity=severity, status="new", description=description, place=place, reporter_id=reporter.id,
-              zalo_oa_id=zalo_oa_id, created_at=at, updated_at=at, last_message_at=at)
+    tip = Tip(secret_hash=hash_secret(codes.normalise_secret(secret)), unit_id=destination.id, unit=destination,
+              first_unit_id=unit.id, channel=channel, category=category, severity=severity, status="new",
+              description=description, place=place, reporter=reporter, zalo_oa_id=zalo_oa_id, created_at=at,
+              updated_at=at, last_message_at=at)
     set_deadlines(tip, at)
-    db.session.add(tip)
-    db.session.flush()
+    _insert_tip(tip, reporter)
     record_history(tip, "created", None, at, to_unit=unit, channel=channel)
     if destination.id != unit.id:
         record_history(tip, "routed", None, at, from_unit=unit, to_unit=destination)
@@ -102,21 +104,33 @@ def _create_tip(unit, category, description, severity, place, reporter, channel,
     return NewTip(tip, secret)
 
 
+def _insert_tip(tip, reporter):
+    """Insert the tip (and its reporter when new) under a tracking code drawn optimistically: a code already
+    taken (unique platform-wide) makes the savepoint fail and a new code, and alias, are drawn."""
+    slug = tenant_slug(tip.unit.tenant_id)
+    new_reporter = sa_inspect(reporter).transient
+
+    def draw(attempt):
+        tip.tracking_code = codes.new_tracking_code(slug)
+        if new_reporter:
+            vault.draw_alias(reporter, attempt)
+
+    vault.insert_drawn([reporter, tip] if new_reporter else [tip], draw)
+
+
+def remember_tenant_slug(tenant_id, slug):
+    """For the rest of the request (or job): the slug of a tenant already read with its unit."""
+    g.setdefault("inbox_tenant_slugs", {})[tenant_id] = slug
+
+
 def tenant_slug(tenant_id):
     from tenants.models import Tenant
 
-    with platform_scope():
-        return db.session.execute(select(Tenant.slug).where(Tenant.id == tenant_id)).scalar_one()
-
-
-def _unique_code(tenant_id):
-    slug = tenant_slug(tenant_id)
-    with platform_scope():
-        for _attempt in range(10):
-            code = codes.new_tracking_code(slug)
-            if db.session.execute(select(Tip.id).where(Tip.tracking_code == code)).first() is None:
-                return code
-    raise RuntimeError("could not draw an unused tracking code")
+    known = g.setdefault("inbox_tenant_slugs", {})
+    if tenant_id not in known:
+        with platform_scope():
+            known[tenant_id] = db.session.execute(select(Tenant.slug).where(Tenant.id == tenant_id)).scalar_one()
+    return known[tenant_id]
 
 
 def open_or_create_zalo_tip(unit, zalo_user_id, oa_id, text="", category="other", at=None):
@@ -131,7 +145,7 @@ def open_or_create_zalo_tip(unit, zalo_user_id, oa_id, text="", category="other"
         if tip is not None:
             return NewTip(tip, None, created=False)
     else:
-        reporter = vault.create_reporter(zalo_user_id=zalo_user_id, oa_id=oa_id)
+        reporter = vault.new_reporter(zalo_user_id=zalo_user_id, oa_id=oa_id)
     category = category if category in CATEGORIES else "other"
     return _create_tip(unit, category, (text or "").strip()[:MAX_DESCRIPTION], "normal", "", reporter, "zalo",
                        at=at, zalo_oa_id=oa_id)

@@ -6,26 +6,30 @@ from core.errors import AppError, Invalid, NotFound
 from core.extensions import db
 from core.tenancy import platform_scope, set_request_tenant
 from hierarchy.models import Unit
+from inbox.intake import remember_tenant_slug
 from inbox.schemas import PublicMessage, PublicTipForm, PublicTipJson
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def public_unit(unit_id=None, slug=None, code=None):
-    """An active unit by id, or by tenant slug and unit code; sets the request's tenant. 404 otherwise."""
+    """An active unit by id, or by tenant slug and unit code, read with its tenant's slug; sets the request's
+    tenant. 404 otherwise."""
     from tenants.models import Tenant
 
     with platform_scope():
-        statement = select(Unit).where(Unit.active.is_(True))
+        statement = (select(Unit, Tenant.slug).join(Tenant, Tenant.id == Unit.tenant_id)
+                     .where(Unit.active.is_(True)))
         if unit_id is not None:
             statement = statement.where(Unit.id == unit_id)
         else:
-            statement = statement.join(Tenant, Tenant.id == Unit.tenant_id).where(Tenant.slug == slug,
-                                                                                 Unit.code == code)
-        unit = db.session.execute(statement).scalar_one_or_none()
-    if unit is None:
+            statement = statement.where(Tenant.slug == slug, Unit.code == code)
+        row = db.session.execute(statement).one_or_none()
+    if row is None:
         raise NotFound()
+    unit, slug = row
     set_request_tenant(unit.tenant_id)
+    remember_tenant_slug(unit.tenant_id, slug)  # the tracking code's prefix, the form's URL
     return unit
 
 

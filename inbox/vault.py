@@ -52,35 +52,43 @@ def _zalo_key(oa_id, zalo_user_id):
     return f"{oa_id}:{zalo_user_id}"
 
 
-def _new_alias():
-    """A random pseudonym number, unique in the tenant; four digits while they last."""
-    for low, high in ((1000, 9999), (1000, 9999), (1000, 9999), (10000, 999999), (10000, 999999)):
-        alias = low + secrets.randbelow(high - low + 1)
-        taken = db.session.execute(select(ReporterIdentity.id).where(ReporterIdentity.alias == alias)).first()
-        if taken is None:
-            return alias
-    return 1_000_000 + secrets.randbelow(9_000_000)
+def _new_alias(attempt=0):
+    """A random pseudonym number; four digits while they last (later attempts draw from a larger range)."""
+    low, high = (1000, 9999) if attempt < 3 else (10000, 999999) if attempt < 5 else (1_000_000, 9_999_999)
+    return low + secrets.randbelow(high - low + 1)
 
 
-def _insert_with_free_alias(attempts=5):
-    """Insert a reporter under a fresh alias. Two requests may draw the same free alias at once: the loser's
-    insert fails on the unique constraint inside its savepoint and it draws again (no 500 under load)."""
+def insert_drawn(objects, draw, attempts=8):
+    """Insert new `objects` whose unique keys are drawn at random (an alias, a tracking code), optimistically:
+    `draw(attempt)` sets the keys, the insert runs in a savepoint, and a unique violation (a key just taken,
+    perhaps by a concurrent request) draws again. No SELECT-then-INSERT: one round trip fewer per key, and no
+    race between the check and the insert. Changes already pending are flushed first, so a redraw cannot undo
+    them."""
+    db.session.flush()
     for attempt in range(attempts):
-        reporter = ReporterIdentity(alias=_new_alias())
+        draw(attempt)
         try:
             with db.session.begin_nested():
-                db.session.add(reporter)
+                db.session.add_all(objects)
         except IntegrityError:
             if attempt == attempts - 1:
                 raise
             continue
-        return reporter
+        return objects
+
+
+def new_reporter(name=None, phone=None, zalo_user_id=None, oa_id=None):
+    """An unsaved reporter holding this identity; `insert_drawn` with `draw_alias` saves it."""
+    return store_identity(ReporterIdentity(), name=name, phone=phone, zalo_user_id=zalo_user_id, oa_id=oa_id)
+
+
+def draw_alias(reporter, attempt=0):
+    reporter.alias = _new_alias(attempt)
 
 
 def create_reporter(name=None, phone=None, zalo_user_id=None, oa_id=None):
-    reporter = _insert_with_free_alias()
-    store_identity(reporter, name=name, phone=phone, zalo_user_id=zalo_user_id, oa_id=oa_id)
-    db.session.flush()
+    reporter = new_reporter(name=name, phone=phone, zalo_user_id=zalo_user_id, oa_id=oa_id)
+    insert_drawn([reporter], lambda attempt: draw_alias(reporter, attempt))
     return reporter
 
 

@@ -61,6 +61,6 @@ def test_a_reporter_whose_alias_was_just_taken_draws_another(app_ctx, tenant_a, 
     with in_tenant(tenant_a):
         first = vault.create_reporter(name="A")
         draws = iter([first.alias, first.alias + 1 if first.alias < 9999 else first.alias - 1])
-        monkeypatch.setattr(vault, "_new_alias", lambda: next(draws))
+        monkeypatch.setattr(vault, "_new_alias", lambda attempt=0: next(draws))
         second = vault.create_reporter(name="B")
         assert second.alias != first.alias and second.id is not None
