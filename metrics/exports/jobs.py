@@ -26,7 +26,7 @@ from core.permissions import can
 from core.tenancy import load, platform_scope, tenant_scope
 from core.timeutil import utcnow
 from metrics.exports.models import Export
-from metrics.exports.reports import build_report
+from metrics.exports.reports import as_mappings, build_report
 from metrics.exports.services import REPORT_ACTIONS, export_ttl, private_storage, scope_details
 
 log = logging.getLogger(__name__)
@@ -143,10 +143,10 @@ def _write(export, report, out, progress):
     if len(tables) == 1:
         # A PDF shows the first rows and says how many more the CSV/XLSX hold: the rest are not read, only
         # counted (placeholders stand in for them), so a register of a million rows renders as fast as one page.
-        shown = itertools.islice(_counted(report.rows, progress), PDF_ROW_LIMIT)
+        shown = itertools.islice(_counted(as_mappings(report), progress), PDF_ROW_LIMIT)
         rows = itertools.chain(shown, itertools.repeat({}, max(0, report.total - PDF_ROW_LIMIT)))
     else:
-        rows = list(_counted(report.rows, progress))
+        rows = list(_counted(as_mappings(report), progress))
     sections = [*report.summary(), *((heading, columns, rows) for heading, columns in tables)]
     render_pdf(out, title=report.title, scope=export.unit.name, period=(export.date_from, export.date_to),
                generated_at=utcnow(), sections=sections, chart=report.chart(),

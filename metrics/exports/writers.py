@@ -1,9 +1,11 @@
 """Streaming CSV and XLSX writers for exports.
 
-The export jobs hand these a column spec and an iterator of row dicts; nothing here knows about
-Flask or the database. Memory stays flat however many rows come through: CSV is written row by
-row, and XLSX uses XlsxWriter's ``constant_memory`` mode, which spills each finished row to a
-temporary file.
+The export jobs hand these a column spec and an iterator of rows: dicts by column key, or tuples
+in column order (a register streamed from the database: no dict per row). Nothing here knows about
+Flask or the database. Each column's cell formatting is chosen once, with a fast path for the
+value class a column normally holds, so a million rows cost little more than the library calls.
+Memory stays flat however many rows come through: CSV is written row by row, and XLSX uses
+XlsxWriter's ``constant_memory`` mode, which spills each finished row to a temporary file.
 
 Times are stored in UTC: a naive datetime is taken as UTC, and every datetime is shown in
 Asia/Ho_Chi_Minh local time.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -135,6 +138,34 @@ def make_row_converter(columns: Sequence[Column]) -> Callable[[Row], list[CellVa
     return convert
 
 
+def _in_column_order(columns: Sequence[Column], rows: Iterable[Row | Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    """``rows`` as sequences of values in column order.
+
+    Rows are all mappings (read by key; a missing key is an empty cell) or all sequences already in
+    column order; the first row tells which.
+    """
+    rows = iter(rows)
+    for first in rows:
+        rows = itertools.chain((first,), rows)
+        if not isinstance(first, Mapping):
+            return rows
+        keys = [column.key for column in columns]
+        return ([row.get(key) for key in keys] for row in rows)
+    return iter(())
+
+
+def _fast_converter(column_type: str) -> Callable[[Any], CellValue]:
+    """``_CONVERTERS[column_type]``, quicker for the class a column of that type normally holds."""
+    convert = _CONVERTERS[column_type]
+    if column_type == "text":
+        return lambda value: value if value.__class__ is str else convert(value)
+    if column_type == "datetime":
+        return lambda value: to_local_time(value) if value.__class__ is datetime else convert(value)
+    if column_type == "int":
+        return lambda value: value if value.__class__ is int else convert(value)
+    return convert
+
+
 def _reporting_progress(
     rows: Iterable[Row], progress: ProgressCallback | None, every: int
 ) -> Iterator[Row]:
@@ -167,6 +198,17 @@ def _csv_field(value: CellValue) -> str:
     return str(value)
 
 
+def _csv_formatter(column_type: str) -> Callable[[Any], Any]:
+    """A non-None value of a ``column_type`` column → what the csv module writes for it."""
+    convert = _fast_converter(column_type)
+    if column_type == "text":
+        return lambda value: neutralise_formula(convert(value))
+    if column_type == "int":
+        # The csv module writes an int as str() does.
+        return lambda value: value if value.__class__ is int else _csv_field(convert(value))
+    return lambda value: _csv_field(convert(value))
+
+
 def write_csv(
     columns: Iterable[Sequence[str]],
     rows: Iterable[Row],
@@ -181,15 +223,16 @@ def write_csv(
     Dates are ISO (``2025-03-05``), datetimes local ``2025-03-05 14:30:00``, percents fractions.
     """
     columns = normalise_columns(columns)
-    convert = make_row_converter(columns)
-    tracked_rows = _reporting_progress(rows, progress, progress_every)
+    formatters = [_csv_formatter(column.type) for column in columns]
+    values_of_rows = _in_column_order(columns, _reporting_progress(rows, progress, progress_every))
     text_out = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
         writer = csv.writer(text_out)
         writer.writerow([neutralise_formula(column.label) for column in columns])
-        count = 0
-        for count, row in enumerate(tracked_rows, 1):
-            writer.writerow([_csv_field(value) for value in convert(row)])
+        write_row, count = writer.writerow, 0
+        for count, values in enumerate(values_of_rows, 1):
+            # None is written as an empty field by the csv module itself.
+            write_row([None if value is None else cell(value) for cell, value in zip(formatters, values)])
     finally:
         # Hand the caller's file back open: closing the wrapper would close it too.
         text_out.detach()
@@ -221,12 +264,7 @@ class _XlsxSheetWriter:
         self._header_format = workbook.add_format(
             {"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "text_wrap": True, "valign": "top"}
         )
-        self._cell_formats = [
-            workbook.add_format({"num_format": _XLSX_NUMBER_FORMATS[column.type]})
-            if column.type in _XLSX_NUMBER_FORMATS
-            else None
-            for column in columns
-        ]
+        self._cells = [_xlsx_cell_writer(column.type, workbook) for column in columns]
         self._sheet_count = 0
         self._start_sheet()
 
@@ -243,22 +281,48 @@ class _XlsxSheetWriter:
     def finish_sheet(self) -> None:
         self._sheet.autofilter(0, 0, self._row, len(self._columns) - 1)
 
-    def write_row(self, values: list[CellValue]) -> None:
+    def write_row(self, values: Sequence[Any]) -> None:
         if self._row == EXCEL_MAX_DATA_ROWS:
             self.finish_sheet()
             self._start_sheet()
         self._row += 1
         sheet, row = self._sheet, self._row
-        for col, value in enumerate(values):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                # write_string, never write(): a string must not become a formula or a link.
-                sheet.write_string(row, col, neutralise_formula(value))
-            elif isinstance(value, date):
-                sheet.write_datetime(row, col, value, self._cell_formats[col])
-            else:
-                sheet.write_number(row, col, value, self._cell_formats[col])
+        for col, (write_cell, value) in enumerate(zip(self._cells, values)):
+            if value is not None:
+                write_cell(sheet, row, col, value)
+
+
+XlsxCellWriter = Callable[[Any, int, int, Any], None]
+
+
+def _xlsx_cell_writer(column_type: str, workbook: xlsxwriter.Workbook) -> XlsxCellWriter:
+    """``write(sheet, row, col, value)`` for a non-None value of a ``column_type`` column."""
+    number_format = _XLSX_NUMBER_FORMATS.get(column_type)
+    cell_format = workbook.add_format({"num_format": number_format}) if number_format else None
+    convert = _fast_converter(column_type)
+
+    def write_cell(sheet: Any, row: int, col: int, value: Any) -> None:
+        value = convert(value)
+        if value is None:
+            return
+        if isinstance(value, str):
+            # write_string, never write(): a string must not become a formula or a link.
+            sheet.write_string(row, col, neutralise_formula(value))
+        elif isinstance(value, date):
+            sheet.write_datetime(row, col, value, cell_format)
+        else:
+            sheet.write_number(row, col, value, cell_format)
+
+    def write_text(sheet: Any, row: int, col: int, value: Any) -> None:
+        sheet.write_string(row, col, neutralise_formula(convert(value)))
+
+    def write_moment(sheet: Any, row: int, col: int, value: Any) -> None:
+        if value.__class__ is datetime:
+            sheet.write_datetime(row, col, to_local_time(value), cell_format)
+        else:
+            write_cell(sheet, row, col, value)
+
+    return {"text": write_text, "datetime": write_moment}.get(column_type, write_cell)
 
 
 def write_xlsx(
@@ -277,8 +341,7 @@ def write_xlsx(
     Nothing reaches ``out`` until every row is written, so a failed export leaves it empty.
     """
     columns = normalise_columns(columns)
-    convert = make_row_converter(columns)
-    tracked_rows = _reporting_progress(rows, progress, progress_every)
+    values_of_rows = _in_column_order(columns, _reporting_progress(rows, progress, progress_every))
     # A private spill directory: if a row iterator raises, its removal takes the temp files along.
     with tempfile.TemporaryDirectory(prefix="ketnoi-xlsx-") as spill_dir:
         workbook = xlsxwriter.Workbook(
@@ -286,8 +349,8 @@ def write_xlsx(
         )
         sheets = _XlsxSheetWriter(workbook, columns, sheet_name)
         count = 0
-        for count, row in enumerate(tracked_rows, 1):
-            sheets.write_row(convert(row))
+        for count, values in enumerate(values_of_rows, 1):
+            sheets.write_row(values)
         sheets.finish_sheet()
         workbook.close()
     return count

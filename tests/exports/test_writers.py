@@ -205,3 +205,20 @@ def test_memory_stays_flat_as_rows_grow(write, tmp_path):
     small = _peak_memory(write, 20_000, tmp_path / "small")
     large = _peak_memory(write, 200_000, tmp_path / "large")
     assert large <= 2 * small, f"peak {large} B for 200k rows vs {small} B for 20k rows"
+
+
+@pytest.mark.parametrize("write", [write_csv, write_xlsx])
+def test_rows_given_as_tuples_in_column_order_make_the_same_file_as_dicts(write):
+    """Registers stream tuples in column order (no dict per row); the file must not tell the difference."""
+    rows = [_row(), _row("=1+1", received=None, created_at=datetime(2025, 3, 5, 23, 15))]
+    keys = [key for key, _label, _type in COLUMNS]
+    as_dicts, as_tuples = io.BytesIO(), io.BytesIO()
+    assert write(COLUMNS, rows, as_dicts) == write(COLUMNS, [tuple(row[key] for key in keys) for row in rows],
+                                                    as_tuples) == 2
+    if write is write_csv:
+        assert as_tuples.getvalue() == as_dicts.getvalue()
+        assert _csv_rows(as_tuples.getvalue())[2] == [
+            "'=1+1", "", "3.25", "0.953", "2025-03-05", "2025-03-06 06:15:00"]
+    else:
+        assert [[cell.value for cell in row] for row in _xlsx_sheet(as_tuples.getvalue()).iter_rows()] == [
+            [cell.value for cell in row] for row in _xlsx_sheet(as_dicts.getvalue()).iter_rows()]
