@@ -1,6 +1,6 @@
 """`record()`: the one way any package counts something.
 
-An event row and the matching daily and monthly counters are written in the caller's transaction (flush,
+An event row and the matching daily, monthly and subtree counters are written in the caller's transaction (flush,
 never commit), so a count exists exactly when the change it counts does. Each metric is counted once, at the
 one unit CONTRACT.md names, so a subtree's figure is a plain sum of its units' counters.
 """
@@ -12,7 +12,7 @@ from core.extensions import db
 from core.tenancy import TenantScopeMissing, current_tenant_id
 from core.timeutil import as_utc, local_day, utcnow
 from hierarchy.models import Unit
-from metrics.models import DailyCounter, Event, MonthlyCounter
+from metrics.models import DailyCounter, Event, MonthlyCounter, SubtreeMonthlyCounter
 
 METRICS = (
     "posts_published", "post_views", "followers_gained", "followers_lost", "messages_in", "messages_out",
@@ -81,12 +81,32 @@ def record_many(entries):
                        "subject_id": entry.get("subject_id")})
         daily[(unit_id, events[-1]["day"], entry["metric"])] += value
     db.session.execute(insert(Event), events)
-    monthly = defaultdict(int)
+    monthly, subtree = defaultdict(int), defaultdict(int)
     for (unit_id, day, metric), value in daily.items():
         monthly[(unit_id, day.replace(day=1), metric)] += value
+    for (unit_id, month, metric), value in monthly.items():
+        for unit_path, parent_path in subtrees_above(paths[unit_id]):
+            subtree[(unit_path, parent_path, month, metric)] += value
     _upsert(DAILY_UPSERT, "day", tenant_id, paths, daily)
     _upsert(MONTHLY_UPSERT, "month", tenant_id, paths, monthly)
+    if subtree:
+        db.session.execute(SUBTREE_UPSERT, [
+            {"tenant_id": tenant_id, "unit_path": unit_path, "parent_path": parent_path, "month": month,
+             "metric": metric, "value": value} for (unit_path, parent_path, month, metric), value in subtree.items()])
     return len(events)
+
+
+def path_prefixes(unit_path):
+    """The paths of the unit and its ancestors, root first: '/84/842/29236/' → '/84/', '/84/842/', '/84/842/29236/'."""
+    codes = unit_path.strip("/").split("/")
+    return ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes) + 1)]
+
+
+def subtrees_above(unit_path):
+    """[(subtree path, its parent's path)] of every subtree holding the unit at `unit_path`, but the root's:
+    '/84/842/29236/' → [('/84/842/', '/84/'), ('/84/842/29236/', '/84/842/')]."""
+    prefixes = path_prefixes(unit_path)
+    return list(zip(prefixes[1:], prefixes[:-1]))
 
 
 def _check_metric(metric):
@@ -113,9 +133,20 @@ def _upsert_sql(table, period):
 _DAY, _MONTH = bindparam("day", type_=Date), bindparam("month", type_=Date)
 DAILY_UPSERT = text(_upsert_sql(DailyCounter.__tablename__, "day")).bindparams(_DAY)
 MONTHLY_UPSERT = text(_upsert_sql(MonthlyCounter.__tablename__, "month")).bindparams(_MONTH)
-# PostgreSQL runs both in one statement (a data-modifying CTE), so counting costs one round trip.
-BOTH_UPSERT = text(f"WITH bump_daily AS ({_upsert_sql(DailyCounter.__tablename__, 'day')}) "
-                   f"{_upsert_sql(MonthlyCounter.__tablename__, 'month')}").bindparams(_DAY, _MONTH)
+_SUBTREE_CONFLICT = (f"ON CONFLICT (tenant_id, unit_path, month, metric) "
+                     f"DO UPDATE SET value = {SubtreeMonthlyCounter.__tablename__}.value + excluded.value")
+SUBTREE_UPSERT = text(
+    f"INSERT INTO {SubtreeMonthlyCounter.__tablename__} (tenant_id, unit_path, parent_path, month, metric, value) "
+    f"VALUES (:tenant_id, :unit_path, :parent_path, :month, :metric, :value) {_SUBTREE_CONFLICT}").bindparams(_MONTH)
+# PostgreSQL runs all three in one statement (data-modifying CTEs; the subtrees above the unit come as two
+# arrays, zipped by unnest), so counting costs one round trip.
+ALL_UPSERT = text(
+    f"WITH bump_daily AS ({_upsert_sql(DailyCounter.__tablename__, 'day')}), "
+    f"bump_monthly AS ({_upsert_sql(MonthlyCounter.__tablename__, 'month')}) "
+    f"INSERT INTO {SubtreeMonthlyCounter.__tablename__} (tenant_id, unit_path, parent_path, month, metric, value) "
+    f"SELECT :tenant_id, subtree.unit_path, subtree.parent_path, :month, :metric, :value "
+    f"FROM unnest(CAST(:subtree_paths AS varchar[]), CAST(:parent_paths AS varchar[])) "
+    f"AS subtree (unit_path, parent_path) {_SUBTREE_CONFLICT}").bindparams(_DAY, _MONTH)
 
 
 def _tenant_id():
@@ -132,11 +163,17 @@ def _upsert(statement, period_column, tenant_id, paths, deltas):
 
 
 def bump_counter(unit_id, unit_path, day, metric, value):
-    """Add to one daily counter and its monthly counter, in the caller's transaction (SQLite and PostgreSQL)."""
+    """Add to one daily counter, its monthly counter and the subtree counters above the unit, in the caller's
+    transaction (SQLite and PostgreSQL)."""
     params = {"tenant_id": _tenant_id(), "unit_id": unit_id, "unit_path": unit_path, "day": day,
               "month": day.replace(day=1), "metric": metric, "value": value}
+    subtrees = subtrees_above(unit_path)
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(BOTH_UPSERT, params)
-    else:
-        db.session.execute(DAILY_UPSERT, params)
-        db.session.execute(MONTHLY_UPSERT, params)
+        db.session.execute(ALL_UPSERT, {**params, "subtree_paths": [path for path, _parent in subtrees],
+                                        "parent_paths": [parent for _path, parent in subtrees]})
+        return
+    db.session.execute(DAILY_UPSERT, params)
+    db.session.execute(MONTHLY_UPSERT, params)
+    if subtrees:
+        db.session.execute(SUBTREE_UPSERT, [{**params, "unit_path": path, "parent_path": parent}
+                                            for path, parent in subtrees])

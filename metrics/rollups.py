@@ -1,23 +1,25 @@
 """Roll-ups of a unit's subtree over a local date range, read from the counter tables only.
 
-Every function reads counters by the `unit_path` prefix, whole months from `metric_monthly` and edge days from
-`metric_daily` (see `periods.read_plan`), in one grouped SQL statement: the cost grows with units × periods,
-never with the number of events. A unit's children are told apart by the path segment that follows the unit's
-own path, so a per-child breakdown is one GROUP BY, not a query per child.
+Every function reads counters in one grouped SQL statement (see `periods.read_plan`): whole months from the
+unit's own `metric_monthly` rows and its children's `metric_subtree_monthly` rows, edge days from `metric_daily`
+by the `unit_path` prefix. The cost grows with children × months plus units × edge days, never with the number
+of events. A unit's children are told apart by the path segment that follows the unit's own path, so a
+per-child breakdown is one GROUP BY, not a query per child.
 """
 from collections import defaultdict
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy.orm import lazyload
 
 from core.extensions import db
 from core.tenancy import current_tenant_id
 from core.timeutil import local_today
 from hierarchy.models import Unit
-from metrics.events import ALL_METRICS
+from metrics.events import ALL_METRICS, path_prefixes
 from metrics.kpis import DERIVED_INPUTS, derive
-from metrics.models import DailyCounter, MonthlyCounter
 from metrics.periods import granularity_for, month_start, next_month, read_plan
 
 
@@ -50,7 +52,9 @@ def zero_totals(metrics=ALL_METRICS):
 
 
 def children_of(unit):
-    statement = select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.sort_order, Unit.code)
+    """The unit's children in tree order. Their `parent` is `unit` itself, already loaded: no join for it."""
+    statement = (select(Unit).where(Unit.parent_id == unit.id).options(lazyload(Unit.parent))
+                 .order_by(Unit.sort_order, Unit.code))
     return db.session.execute(statement).scalars().all()
 
 
@@ -58,7 +62,7 @@ def rollup(unit, day_from, day_to, metrics=ALL_METRICS, today=None):
     """Totals of the subtree, the unit's own figures and each child's subtree totals; every metric present."""
     children = children_of(unit)
     by_segment = defaultdict(lambda: zero_totals(metrics))
-    for row in _aggregate(unit.path, day_from, day_to, metrics, ("segment",), today):
+    for row in _aggregate(unit, day_from, day_to, metrics, ("segment",), today):
         by_segment[row.segment][row.metric] += int(row.value)
     result = Rollup(unit=unit, day_from=day_from, day_to=day_to, own=dict(by_segment[""]))
     result.children = [ChildTotals(child, dict(by_segment[child.code])) for child in children]
@@ -72,7 +76,7 @@ def rollup(unit, day_from, day_to, metrics=ALL_METRICS, today=None):
 def totals(unit, day_from, day_to, metrics=ALL_METRICS, today=None):
     """{metric: n} of the unit's subtree over the range (one query), every metric present."""
     result = zero_totals(metrics)
-    for row in _aggregate(unit.path, day_from, day_to, metrics, (), today):
+    for row in _aggregate(unit, day_from, day_to, metrics, (), today):
         result[row.metric] += int(row.value)
     return result
 
@@ -81,7 +85,7 @@ def series(unit, day_from, day_to, metrics=ALL_METRICS, granularity=None, today=
     """[(period start, {metric: n})] for every day (or month) of the range, zeros included."""
     granularity = granularity or granularity_for(day_from, day_to)
     points = {period: zero_totals(metrics) for period in periods_of(day_from, day_to, granularity)}
-    for row in _aggregate(unit.path, day_from, day_to, metrics, ("period",), today, granularity):
+    for row in _aggregate(unit, day_from, day_to, metrics, ("period",), today, granularity):
         points[_bucket(row.period, granularity)][row.metric] += int(row.value)
     return list(points.items())
 
@@ -92,7 +96,7 @@ def child_series(unit, day_from, day_to, metrics=ALL_METRICS, granularity=None, 
     periods = periods_of(day_from, day_to, granularity)
     children = {child.code: child for child in children_of(unit)}
     points = {child.id: {period: zero_totals(metrics) for period in periods} for child in children.values()}
-    rows = _aggregate(unit.path, day_from, day_to, metrics, ("segment", "period"), today, granularity)
+    rows = _aggregate(unit, day_from, day_to, metrics, ("segment", "period"), today, granularity)
     for row in rows:
         child = children.get(row.segment)
         if child is not None:
@@ -107,11 +111,11 @@ def subtree_table(unit, day_from, day_to, metrics=ALL_METRICS, today=None):
     """
     units = db.session.execute(Unit.subtree_of(unit).order_by(Unit.path)).scalars().all()
     own = defaultdict(lambda: zero_totals(metrics))
-    for row in _aggregate(unit.path, day_from, day_to, metrics, ("unit_path",), today):
+    for row in _aggregate(unit, day_from, day_to, metrics, ("unit_path",), today):
         own[row.unit_path][row.metric] += int(row.value)
     subtree = {member.path: zero_totals(metrics) for member in units}
     for path, totals in own.items():
-        for prefix in _prefixes(path):
+        for prefix in path_prefixes(path):
             if prefix in subtree:
                 for metric, value in totals.items():
                     subtree[prefix][metric] += value
@@ -150,49 +154,83 @@ def _bucket(period, granularity):
     return period if granularity == "day" else month_start(period)
 
 
-def _prefixes(path):
-    """'/84/842/29236/' → '/84/', '/84/842/', '/84/842/29236/'."""
-    parts = path.strip("/").split("/")
-    return ["/" + "/".join(parts[:depth]) + "/" for depth in range(1, len(parts) + 1)]
+def _aggregate(unit, day_from, day_to, metrics, group, today=None, granularity=None):
+    """Rows of (group columns…, metric, value) summed over the unit's subtree and the range, in one statement.
 
-
-def _segment(path_column, prefix):
-    """SQL: the code of the child of `prefix` that a descendant's path goes through ('' for the unit itself)."""
-    rest = func.substr(path_column, len(prefix) + 1)
-    if db.session.get_bind().dialect.name == "postgresql":
-        code = func.split_part(rest, "/", 1)
-    else:
-        code = func.substr(rest, 1, func.instr(rest, "/") - 1)
-    return case((path_column == prefix, literal("")), else_=code)
-
-
-def _aggregate(path, day_from, day_to, metrics, group, today=None, granularity=None):
-    """Rows of (group columns…, metric, value) summed over the subtree at `path` and the range.
-
-    `group` names what to keep apart besides the metric: "segment" (the child), "period" (the counter's day or
-    month), "unit_path". Day-grained series read daily counters only; everything else uses the month plan.
+    `group` names what to keep apart besides the metric: "segment" (the child's code, '' for the unit itself),
+    "period" (the counter's day or month), "unit_path". Day-grained series read daily counters only; everything
+    else uses the month plan, whole months coming from the unit's own monthly counters and its children's subtree
+    counters (per-unit monthly counters when each unit is asked for). The tenant is bound explicitly.
     """
     if day_from > day_to:
         raise ValueError("day_from is after day_to")
     plan = read_plan(day_from, day_to, today or local_today(), use_months=granularity != "day")
-    tenant_id = current_tenant_id()
+    params = {"tenant_id": current_tenant_id(), "unit_id": unit.id, "path": unit.path, "prefix": unit.path + "%",
+              "code_start": len(unit.path) + 1}
+    filtered = set(metrics) != _EVERY_METRIC  # the common case needs no list for the server to plan and check
+    if filtered:
+        params["metrics"] = list(metrics)
+    counts = []
+    for kind, ranges in zip(_RANGE_KINDS, (plan.months, plan.plus_days, plan.minus_days)):
+        for index, (low, high) in enumerate(ranges):
+            params[f"{kind}{index}_from"], params[f"{kind}{index}_to"] = low, high
+        counts.append(len(ranges))
+    dialect = db.session.get_bind().dialect.name
+    statement = _statement(dialect, tuple(group), *counts, filtered)
+    return db.session.connection().execute(statement, params).all()
+
+
+_EVERY_METRIC = frozenset(ALL_METRICS)  # `record()` counts no other name
+_RANGE_KINDS = ("month", "plus", "minus")
+
+
+@lru_cache(maxsize=256)
+def _statement(dialect, group, months, plus_days, minus_days, filtered):
+    """The roll-up statement of one shape (what it groups, how many ranges of each kind), written once.
+
+    Plain SQL text: building and compiling a Core statement of a dozen parts on every roll-up cost more than
+    the database spent answering it. Each period range is its own part of the UNION ALL, so each is one
+    index-only range scan on PostgreSQL.
+    """
     parts = []
-    for model, period, ranges, sign in ((MonthlyCounter, MonthlyCounter.month, plan.months, 1),
-                                        (DailyCounter, DailyCounter.day, plan.plus_days, 1),
-                                        (DailyCounter, DailyCounter.day, plan.minus_days, -1)):
-        if not ranges:
-            continue
-        columns = [model.metric.label("metric"), (model.value if sign > 0 else -model.value).label("value")]
-        if "segment" in group:
-            columns.append(_segment(model.unit_path, path).label("segment"))
-        if "period" in group:
-            columns.append(period.label("period"))
+    for index in range(months):
         if "unit_path" in group:
-            columns.append(model.unit_path.label("unit_path"))
-        parts.append(select(*columns).where(
-            model.tenant_id == tenant_id, model.unit_path.like(path + "%"),
-            or_(*[period.between(low, high) for low, high in ranges]), model.metric.in_(metrics)))
-    combined = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery("counters")
-    keys = [combined.c[name] for name in group] + [combined.c.metric]
-    statement = select(*keys, func.sum(combined.c.value).label("value")).group_by(*keys)
-    return db.session.execute(statement).all()
+            parts.append(_part(dialect, group, "metric_monthly", "month", f"month{index}", "unit_path LIKE :prefix"))
+        else:
+            parts.append(_part(dialect, group, "metric_monthly", "month", f"month{index}", "unit_id = :unit_id",
+                               segment="''"))
+            parts.append(_part(dialect, group, "metric_subtree_monthly", "month", f"month{index}",
+                               "parent_path = :path", segment="substr(unit_path, :code_start, "
+                                                              "length(unit_path) - :code_start)"))
+    for kind, count in (("plus", plus_days), ("minus", minus_days)):
+        for index in range(count):
+            parts.append(_part(dialect, group, "metric_daily", "day", f"{kind}{index}", "unit_path LIKE :prefix",
+                               value="value" if kind == "plus" else "-value"))
+    if filtered:
+        parts = [f"{part} AND metric IN :metrics" for part in parts]
+    keys = ", ".join(group + ("metric",))
+    sql = f"SELECT {keys}, sum(value) AS value FROM ({' UNION ALL '.join(parts)}) AS counters GROUP BY {keys}"
+    dates = [bindparam(f"{kind}{index}_{end}", type_=Date)
+             for kind, count in zip(_RANGE_KINDS, (months, plus_days, minus_days))
+             for index in range(count) for end in ("from", "to")]
+    statement = text(sql).bindparams(*dates)
+    if filtered:
+        statement = statement.bindparams(bindparam("metrics", expanding=True))
+    return statement.columns(period=Date) if "period" in group else statement
+
+
+def _part(dialect, group, table, period, range_name, condition, segment=None, value="value"):
+    """One SELECT of the union: (group columns…, metric, value) of `table` over one period range. `segment` is
+    the child's code, by default cut from a descendant's path (the unit's own rows give '')."""
+    segment = segment or ("CASE WHEN unit_path = :path THEN '' ELSE " + _first_code(dialect) + " END")
+    named = {"segment": segment, "period": period, "unit_path": "unit_path"}
+    columns = ", ".join([f"{named[name]} AS {name}" for name in group] + ["metric", f"{value} AS value"])
+    return (f"SELECT {columns} FROM {table} WHERE tenant_id = :tenant_id AND {condition} "
+            f"AND {period} BETWEEN :{range_name}_from AND :{range_name}_to")
+
+
+def _first_code(dialect):
+    """SQL: the first code of a descendant's path after the unit's own ('/84/842/29236/' under '/84/' → '842')."""
+    if dialect == "postgresql":
+        return "split_part(substr(unit_path, :code_start), '/', 1)"
+    return "substr(unit_path, :code_start, instr(substr(unit_path, :code_start), '/') - 1)"

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.timeutil import LOCAL_TZ
-from metrics.models import DailyCounter, MonthlyCounter
+from metrics.models import DailyCounter, MonthlyCounter, SubtreeMonthlyCounter
 
 
 def local(*args):
@@ -21,6 +21,13 @@ def counters(model):
     return {(unit_id, when, metric): value for unit_id, when, metric, value in rows if value}
 
 
+def subtree_counters():
+    """{(unit_path, parent_path, month, metric): value} of the current tenant, zero rows left out."""
+    table = SubtreeMonthlyCounter
+    rows = db.session.execute(select(table.unit_path, table.parent_path, table.month, table.metric, table.value))
+    return {(path, parent, month, metric): value for path, parent, month, metric, value in rows if value}
+
+
 @pytest.fixture
 def snapshot():
-    return lambda: (counters(DailyCounter), counters(MonthlyCounter))
+    return lambda: (counters(DailyCounter), counters(MonthlyCounter), subtree_counters())

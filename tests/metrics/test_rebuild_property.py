@@ -1,5 +1,6 @@
 """Property: whatever sequence of counts happened, the incremental counters equal the ones rebuilt from events,
-and every monthly counter equals the sum of its daily counters."""
+every monthly counter equals the sum of its daily counters, and every subtree counter the sum of the monthly
+counters of the subtree's units."""
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -7,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.extensions import db
+from hierarchy.models import Unit
 from metrics.events import ALL_METRICS, record, record_first_response, record_many
 from metrics.services import rebuild_counters
 
@@ -45,12 +47,26 @@ def test_incremental_counters_equal_rebuilt_counters(app_ctx, tenant_a, in_tenan
         savepoint = db.session.begin_nested()
         try:
             _apply(operations, tenant_a.units)
-            daily, monthly = snapshot()
+            daily, monthly, subtree = snapshot()
             by_month = defaultdict(int)
             for (unit_id, day, metric), value in daily.items():
                 by_month[(unit_id, day.replace(day=1), metric)] += value
             assert monthly == dict(by_month)
+            assert subtree == _subtree_sums(monthly)
             rebuild_counters()
-            assert snapshot() == (daily, monthly)
+            assert snapshot() == (daily, monthly, subtree)
         finally:
             savepoint.rollback()
+
+
+def _subtree_sums(monthly):
+    """The subtree counters expected from the monthly ones, walking the tree by parent ids (not by paths)."""
+    units = {unit.id: unit for unit in db.session.execute(db.select(Unit)).scalars()}
+    expected = defaultdict(int)
+    for (unit_id, month, metric), value in monthly.items():
+        unit = units[unit_id]
+        while unit.parent_id is not None:
+            parent = units[unit.parent_id]
+            expected[(unit.path, parent.path, month, metric)] += value
+            unit = parent
+    return dict(expected)
