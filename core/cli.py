@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from core import audit
 from core.extensions import db
-from core.jobs import PERIODIC, QUEUES, run_periodic_once
+from core.jobs import PERIODIC, QUEUES, AppWorker, run_periodic_once
 from core.tenancy import platform_scope
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -32,13 +32,11 @@ def tick(every, once):
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker(burst):
     """An rq worker with the scheduler, on every queue, inside this app (needs REDIS_URL)."""
-    from rq import Worker
-
     connection = current_app.extensions["ketnoi_redis"]
     if current_app.config["REDIS_URL"] is None:
         click.echo("REDIS_URL is not set: jobs run in-process; use `flask jobs tick` for the sweeps.", err=True)
         sys.exit(1)
-    Worker(list(QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
+    AppWorker(list(QUEUES), connection=connection).work(with_scheduler=True, burst=burst)
 
 
 @jobs_cli.command("list-periodic")

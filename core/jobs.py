@@ -6,8 +6,9 @@ Rules every job follows (DESIGN.md §7):
   periodic sweeps find whatever was not scheduled;
 - jobs are idempotent, so rq's retries and a sweep running the same work again change nothing.
 
-With `REDIS_URL` the jobs go to rq (`rq worker --with-scheduler default exports notifications` runs them and
-the ones due at a time; `rq cron core.cron` runs the periodic ones). Without it (the embedded default) a job
+With `REDIS_URL` the jobs go to rq (`flask jobs worker`, or `rq worker --worker-class core.jobs.AppWorker
+--with-scheduler default exports notifications`, runs them and the ones due at a time; `rq cron core.cron` runs
+the periodic ones). Without it (the embedded default) a job
 due now runs in-process right away, in the caller's app context, and a job due later is left to the periodic
 sweeps, which `flask jobs tick` runs every minute beside the development server.
 """
@@ -16,6 +17,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app, has_app_context
+from rq import SimpleWorker
 
 from core.timeutil import as_utc, utcnow
 
@@ -57,6 +59,23 @@ def job(func):
     return wrapper
 
 
+class AppWorker(SimpleWorker):
+    """The platform's rq worker: jobs run in the worker's own process instead of a work horse forked per job.
+
+    A horse per job (a fork, then new database and Redis connections) cost more than most jobs do: a worker ran
+    about one webhook delivery a second. What the fork gave is kept: each job runs in a fresh app context (its
+    own session, `g` and tenant scope, released when the job ends, even on error), rq's job timeout still stops
+    a job (SIGALRM in this process), and a worker killed mid-job leaves the job to rq's abandoned-job handling
+    and the periodic sweeps, as before. Without an app context (`rq worker --worker-class core.jobs.AppWorker`)
+    each `@job` makes its own."""
+
+    def execute_job(self, job, queue):
+        if not has_app_context():
+            return super().execute_job(job, queue)
+        with current_app._get_current_object().app_context():
+            return super().execute_job(job, queue)
+
+
 def redis():
     return current_app.extensions.get("ketnoi_redis")
 
@@ -82,9 +101,14 @@ def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=len
     options = {"job_id": job_id, "retry": Retry(max=retries, interval=RETRY_INTERVALS) if retries else None,
                "job_timeout": timeout, "failure_ttl": 7 * 24 * 3600}
     try:
-        if at is not None and at > utcnow():
-            return queue(queue_name).enqueue_at(at, func, *args, **kwargs, **options)
-        return queue(queue_name).enqueue(func, *args, **kwargs, **options)
+        with redis().pipeline() as pipeline:  # one round trip instead of rq's two for a job due now
+            target = queue(queue_name)
+            if at is not None and at > utcnow():
+                queued = target.enqueue_at(at, func, *args, **kwargs, **options, pipeline=pipeline)
+            else:
+                queued = target.enqueue(func, *args, **kwargs, **options, pipeline=pipeline)
+            pipeline.execute()
+        return queued
     except RedisError:
         log.warning("could not enqueue %s; the periodic sweep will pick it up", func.__name__)
         return None
