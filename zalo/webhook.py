@@ -4,11 +4,19 @@ Order of checks: size (413), JSON (400), app id (404), signature over the raw by
 A known app whose OA is not linked yet, or an event we do not handle, is still stored and answered 200:
 Zalo may disable a webhook that refuses deliveries. The unique de-duplication key makes a retried delivery
 an `INSERT .. ON CONFLICT DO NOTHING` that inserts nothing, so a duplicate answers 200 and changes nothing.
+
+Each process keeps the apps' OA secret keys it has read (decrypted) for `KEY_TTL` seconds, so a delivery costs
+no lookup: a signature that fails under a kept key is checked again under the stored one (a key just changed
+by `flask zalo config` or the settings page works at once), a write to an app in this process forgets its key,
+and other processes stop accepting a replaced key within `KEY_TTL`.
 """
 import json
 import logging
+import time
+from typing import NamedTuple
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, has_app_context, request
+from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.crypto import encrypt
@@ -19,11 +27,12 @@ from core.security import csrf_exempt
 from core.tenancy import set_request_tenant
 from core.timeutil import utcnow
 from zalo import events
-from zalo.models import WebhookDelivery
+from zalo.models import WebhookDelivery, ZaloApp
 from zalo.services import app_by_app_id
 from zalo.signature import SIGNATURE_HEADER, verify_signature
 
 MAX_BODY_BYTES = 1024 * 1024
+KEY_TTL = 60.0
 
 log = logging.getLogger(__name__)
 bp = csrf_exempt(Blueprint("zalo_webhook", __name__, url_prefix="/webhooks"))
@@ -52,14 +61,7 @@ def receive():
         payload = None
     if not isinstance(payload, dict):
         raise AppError("Nội dung không phải JSON hợp lệ.", status=400)
-    app_id = events.as_id(payload.get("app_id"))
-    app = app_by_app_id(app_id) if app_id else None
-    if app is None:
-        raise NotFound("Không có ứng dụng Zalo này.")
-    if not verify_signature(raw, request.headers.get(SIGNATURE_HEADER), app_id=app.app_id,
-                            oa_secret_key=app.oa_secret_key):
-        log.warning("zalo webhook: bad or missing signature for app %s", app.app_id)
-        raise Unauthorized("Chữ ký không hợp lệ.")
+    app = verified_app(events.as_id(payload.get("app_id")), raw, request.headers.get(SIGNATURE_HEADER))
     set_request_tenant(app.tenant_id)
     event_name = str(payload.get("event_name") or "unknown")[:64]
     delivery_id = store_delivery(app.tenant_id, app.app_id, event_name, payload, raw)
@@ -68,6 +70,56 @@ def receive():
 
         enqueue(process_delivery, app.tenant_id, delivery_id)
     return {"status": "ok", "duplicate": delivery_id is None}
+
+
+class WebhookKey(NamedTuple):
+    tenant_id: int
+    app_id: str
+    oa_secret_key: str
+    read_at: float
+
+
+def verified_app(app_id, raw, signature):
+    """The key of the app that signed this body: 404 for an unknown app, 401 for a bad or missing signature."""
+    key = webhook_key(app_id) if app_id else None
+    if key is not None and not _signed_by(key, raw, signature):
+        key = webhook_key(app_id, fresh=True)
+        if key is not None and not _signed_by(key, raw, signature):
+            log.warning("zalo webhook: bad or missing signature for app %s", key.app_id)
+            raise Unauthorized("Chữ ký không hợp lệ.")
+    if key is None:
+        raise NotFound("Không có ứng dụng Zalo này.")
+    return key
+
+
+def _signed_by(key, raw, signature):
+    return verify_signature(raw, signature, app_id=key.app_id, oa_secret_key=key.oa_secret_key)
+
+
+def webhook_key(app_id, fresh=False):
+    """The app's key as this process keeps it (read again when `fresh` or older than KEY_TTL), or None."""
+    keys = _keys()
+    key = keys.get(app_id)
+    if key is None or fresh or time.monotonic() - key.read_at >= KEY_TTL:
+        app = app_by_app_id(app_id)
+        if app is None:
+            keys.pop(app_id, None)
+            return None
+        key = keys[app_id] = WebhookKey(app.tenant_id, app.app_id, app.oa_secret_key, time.monotonic())
+    return key
+
+
+def _keys():
+    return current_app.extensions.setdefault("zalo_webhook_keys", {})
+
+
+@event.listens_for(ZaloApp, "after_insert")
+@event.listens_for(ZaloApp, "after_update")
+@event.listens_for(ZaloApp, "after_delete")
+def _forget_key(_mapper, _connection, _app):
+    """A configured, re-keyed, renamed or removed app: this process reads its key again."""
+    if has_app_context():
+        _keys().clear()
 
 
 def store_delivery(tenant_id, app_id, event_name, payload, raw):

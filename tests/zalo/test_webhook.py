@@ -1,13 +1,13 @@
 """`POST /webhooks/zalo` at the HTTP level: what is refused, what is stored, what a duplicate does."""
 import json
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from core.crypto import decrypt
+from core.crypto import decrypt, encrypt
 from core.extensions import db
-from zalo.models import WebhookDelivery
+from zalo.models import WebhookDelivery, ZaloApp
 
-from .conftest import APP_ID, count, event, zalo_tips
+from .conftest import APP_ID, APP_SECRET, count, event, zalo_tips
 
 
 def test_a_signed_delivery_is_stored_encrypted_and_processed(channel):
@@ -110,3 +110,39 @@ def test_an_unknown_event_is_stored_and_answered_200(channel):
     with channel.scope():
         delivery = db.session.execute(select(WebhookDelivery)).scalar_one()
         assert delivery.outcome == "ignored" and delivery.processed_at is not None and delivery.body_enc is None
+
+
+NEW_OA_SECRET_KEY = "a-new-oa-secret-key-after-rotation"
+
+
+def test_a_key_changed_with_flask_zalo_config_is_used_at_once_and_the_old_one_is_refused(channel, app_ctx):
+    assert channel.post(event(1)).status_code == 200  # this process now keeps the app's key
+    result = app_ctx.test_cli_runner().invoke(args=["zalo", "config", "tra-vinh", "--app-id", APP_ID,
+                                                    "--app-secret", APP_SECRET, "--oa-secret-key", NEW_OA_SECRET_KEY])
+    assert result.exit_code == 0, result.output
+    assert channel.post(event(2)).status_code == 401
+    channel.secret = NEW_OA_SECRET_KEY
+    assert channel.post(event(2)).status_code == 200
+    with channel.scope():
+        assert count(WebhookDelivery) == 2
+
+
+def _change_key_as_another_process_would(channel):
+    """A bulk UPDATE fires no ORM event, like a key changed by another process: this one is not told."""
+    with channel.scope():
+        db.session.execute(update(ZaloApp).values(oa_secret_key_enc=encrypt(NEW_OA_SECRET_KEY)))
+        db.session.commit()
+
+
+def test_a_key_changed_by_another_process_is_read_again_for_the_first_delivery_signed_with_it(channel):
+    assert channel.post(event(1)).status_code == 200
+    _change_key_as_another_process_would(channel)
+    channel.secret = NEW_OA_SECRET_KEY
+    assert channel.post(event(2)).status_code == 200
+
+
+def test_a_key_changed_by_another_process_stops_working_once_the_kept_copy_expires(channel, monkeypatch):
+    assert channel.post(event(1)).status_code == 200
+    _change_key_as_another_process_would(channel)
+    monkeypatch.setattr("zalo.webhook.KEY_TTL", 0.0)
+    assert channel.post(event(2)).status_code == 401
