@@ -47,14 +47,13 @@ class Deferred(Exception):
 def process(delivery_id):
     """Process one delivery of the current tenant (a job calls this); commits."""
     now = utcnow()
-    claimed = db.session.execute(
+    delivery = db.session.execute(
         update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, WebhookDelivery.processed_at.is_(None))
-        .values(attempts=WebhookDelivery.attempts + 1).execution_options(synchronize_session=False)).rowcount
-    if not claimed:
+        .values(attempts=WebhookDelivery.attempts + 1).returning(WebhookDelivery)
+        .execution_options(synchronize_session=False, populate_existing=True)).scalar_one_or_none()
+    if delivery is None:
         db.session.rollback()
         return None
-    delivery = db.session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
-                                  .execution_options(populate_existing=True)).scalar_one()
     try:
         with db.session.begin_nested():
             payload = json.loads(decrypt(delivery.body_enc)) if delivery.body_enc is not None else {}
@@ -69,8 +68,9 @@ def process(delivery_id):
     else:
         delivery.processed_at, delivery.body_enc, delivery.outcome = now, None, outcome
         delivery.error = delivery.next_attempt_at = None
+    outcome = delivery.outcome  # read before the commit expires it
     effects.commit()
-    return delivery.outcome
+    return outcome
 
 
 def handle(delivery, payload, now):
