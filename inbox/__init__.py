@@ -8,24 +8,29 @@ def init_app(app):
     from core.nav import register
     from core.signals import demo_seed
     from inbox import api as staff_api
-    from inbox import api_public, cli, demo, jobs, views, views_public  # noqa: F401  (jobs: periodic sweep)
+    from inbox import api_public, cli, demo, jobs, settings_views, views, views_public  # noqa: F401  (jobs: sweep)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views_public.bp)
+    app.register_blueprint(settings_views.bp)
     api.register_blueprint(staff_api.blp)
     api.register_blueprint(api_public.blp)
     app.cli.add_command(cli.inbox_cli)
     app.cli.add_command(cli.vault_cli)
     register("inbox.index", _l("Hộp thư"), "tip.view", order=20)
+    register("inbox_settings.page", _l("Cài đặt hộp thư"), settings_views.ACTION, order=65)
     demo_seed.connect(demo.seed, weak=False)
     app.context_processor(_template_helpers)
     from core.nav import register_header_widget
     from core.tenancy import register_path_model
     from inbox.models import Tip, TipAttachment
+    from inbox.policy import CannedReply, RoutingRule
 
     register_header_widget("inbox/_bell.html")
     register_path_model("tip_id", Tip)
     register_path_model("attachment_id", TipAttachment)
+    register_path_model("rule_id", RoutingRule)
+    register_path_model("reply_id", CannedReply)
 
 
 def _template_helpers():

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.tenancy import PATH_MODELS, is_public_path, platform_scope
+from core.tenancy import PATH_MODELS, is_public_path, platform_scope, tenant_scope
+from inbox.policy import install_defaults
 
 # Routes that are public by design (they name their tenant in the URL) or belong to no tenant. Explicit.
 PUBLIC_OR_UNSCOPED_ENDPOINTS = {
@@ -78,6 +79,9 @@ def make_tenant_b_objects(client, world, bearer):
     export = client.post("/api/v1/exports", headers=director,
                          json={"report": "posts", "format": "csv", "unit_id": b.units["root"].id})
     assert export.status_code == 202, export.get_data(as_text=True)
+    with tenant_scope(b.tenant_id):  # what `flask inbox install-defaults` does: routing rules, canned replies
+        install_defaults()
+        db.session.commit()
     return {tip.json["tracking_code"], "Cảnh báo lừa đảo B"}
 
 

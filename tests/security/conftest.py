@@ -86,6 +86,26 @@ class TenantObjects:
             db.session.commit()
             return user.id
 
+    def rule(self, key):
+        """A routing rule of the tenant (`key` is not used: rules are tenant-wide)."""
+        from inbox.policy import RoutingRule
+
+        with tenant_scope(self.info.tenant_id):
+            rule = RoutingRule(keywords=f"từ khóa {next(_counter)}", department_code="PC02")
+            db.session.add(rule)
+            db.session.commit()
+            return rule.id
+
+    def reply(self, key):
+        """A canned reply of the unit at `key`."""
+        from inbox.policy import CannedReply
+
+        with tenant_scope(self.info.tenant_id):
+            reply = CannedReply(unit_id=self.info.units[key].id, title="Mẫu", body="Nội dung mẫu.")
+            db.session.add(reply)
+            db.session.commit()
+            return reply.id
+
     def token_of(self, user_id):
         from tenants import services
         from tenants.models import User

@@ -37,10 +37,10 @@ EXEMPT = {
 
 class Case(NamedTuple):
     method: str
-    path: str  # placeholders: {unit} {tip} {attachment} {post} {user} {export} {token} {unit_code}
+    path: str  # placeholders: {unit} {tip} {attachment} {post} {user} {export} {token} {rule} {reply} {unit_code}
     action: str | None
     kind: str  # object: needs `obj`; tenant: tenant-wide right; any: every signed-in staff; own: the requester's
-    obj: str = "unit"  # unit, tip, attachment, post:<status>, user, export, token
+    obj: str = "unit"  # unit, tip, attachment, post:<status>, user, export, token, rule, reply
     body: Callable | None = None  # ids → {"json": ...} | {"form": ...} | {"files": ...}
     pre: bool = False  # the route first checks the right anywhere in the tenant (403 before the object)
     flash: bool = False  # a refused form comes back as a redirect with an error message
@@ -73,6 +73,21 @@ def _page_action(status, action, approver=False, **body):
     return Case("POST", "/app/posts/{post}/" + action, "post.approve" if approver else (
         "post.publish" if action == "publish" else "post.edit"), "object", f"post:{status}", F(**body),
         flash=True, approver=approver)
+
+
+def _default_sla_form():
+    """Every cell of the SLA table at its default: a form the settings page accepts."""
+    from inbox.constants import CATEGORIES, SEVERITIES
+    from inbox.policy import default_deadlines
+    from inbox.policy_settings import sla_field
+
+    form = {}
+    for category in CATEGORIES:
+        for severity in SEVERITIES:
+            deadlines = default_deadlines(category, severity)
+            form[sla_field("ack", category, severity)] = int(deadlines.ack.total_seconds() // 3600)
+            form[sla_field("resolve", category, severity)] = deadlines.resolve.days
+    return form
 
 
 CASES = {
@@ -179,6 +194,19 @@ CASES = {
                                            F(password="mat-khau-moi-du-dai")),
     ("users.deactivate", "POST"): Case("POST", "/app/users/{user}/deactivate", "user.manage", "object", "user", F()),
     ("users.reactivate", "POST"): Case("POST", "/app/users/{user}/reactivate", "user.manage", "object", "user", F()),
+    ("inbox_settings.page", "GET"): Case("GET", "/app/settings/inbox", "tenant.settings", "tenant"),
+    ("inbox_settings.save_sla", "POST"): Case("POST", "/app/settings/inbox/sla", "tenant.settings", "tenant",
+                                              body=F(**_default_sla_form())),
+    ("inbox_settings.add_rule", "POST"): Case("POST", "/app/settings/inbox/routing", "tenant.settings", "tenant",
+                                              body=F(keywords="trộm chó", department_code="PC02", active="1")),
+    ("inbox_settings.update_rule", "POST"): Case("POST", "/app/settings/inbox/routing/{rule}", "tenant.settings",
+                                                 "tenant", "rule", F(keywords="trộm gà", department_code="PC02")),
+    ("inbox_settings.delete_rule", "POST"): Case("POST", "/app/settings/inbox/routing/{rule}/delete",
+                                                 "tenant.settings", "tenant", "rule", F()),
+    ("inbox_settings.add_canned", "POST"): Case("POST", "/app/settings/inbox/canned", "tenant.settings", "tenant",
+                                                body=F(title="Mẫu mới", body="Nội dung mẫu mới.")),
+    ("inbox_settings.delete_canned", "POST"): Case("POST", "/app/settings/inbox/canned/{reply}/delete",
+                                                   "tenant.settings", "tenant", "reply", F()),
     ("zalo.settings", "GET"): Case("GET", "/app/zalo", "zalo.connect", "tenant"),
     ("zalo.save_app", "POST"): Case("POST", "/app/zalo/app", "zalo.configure", "tenant", body=F(
         app_id="1730512954321987654", app_secret="bi-mat-ung-dung", oa_secret_key="khoa-bi-mat-oa")),
@@ -310,7 +338,7 @@ class Walker:
         url = case.path
         if "{" in url:
             value = self._object(case.obj, where, fresh)
-            for name in ("tip", "attachment", "post", "user", "export", "token"):
+            for name in ("tip", "attachment", "post", "user", "export", "token", "rule", "reply"):
                 url = url.replace("{%s}" % name, str(value))
             url = url.replace("{unit}", str(unit.id))
         body = case.body(ids) if case.body else {}
