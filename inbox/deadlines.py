@@ -22,13 +22,12 @@ def pending_deadline(tip):
 
 
 def schedule_checks(tip):
-    """After the commit, a job at each deadline in force (the sweep covers any that is lost)."""
+    """After the commit, one job at the deadline now in force (the sweep covers a lost one). The job, finding
+    that deadline met, re-arms itself at the next one, so a tip costs one scheduled job at a time."""
     from inbox.jobs import check_deadlines
 
-    for kind, due in (("ack", tip.ack_due_at if tip.status == "new" else None), ("resolve", tip.resolve_due_at)):
-        if due is None or tip.status in ("resolved", "closed"):
-            continue
-        due = as_utc(due)
+    kind, due = pending_deadline(tip)
+    if kind is not None:
         after_commit(enqueue, check_deadlines, tip.tenant_id, tip.id, at=due,
                      job_id=f"inbox-deadline-{tip.id}-{kind}-{int(due.timestamp())}")
 

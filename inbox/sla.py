@@ -15,7 +15,7 @@ from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import utcnow
 from inbox import effects
-from inbox.deadlines import escalation_target, pending_deadline
+from inbox.deadlines import escalation_target, pending_deadline, schedule_checks
 from inbox.history import record_history
 from inbox.models import Tip
 from inbox.notify import notify_unit
@@ -27,14 +27,18 @@ REASONS = {"ack": "Quá hạn tiếp nhận", "resolve": "Quá hạn giải quy�
 
 
 def process_deadlines(tip_id, now=None):
-    """Deal with the tip's missed deadline, if any: "escalated", "flagged" or None (nothing due)."""
+    """Deal with the tip's missed deadline, if any: "escalated", "flagged" or None (nothing due; the timer is
+    re-armed at the deadline now in force, e.g. resolve once the tip was acknowledged)."""
     now = now or utcnow()
     tip = db.session.execute(select(Tip).where(Tip.id == tip_id).with_for_update(of=Tip)
                              .execution_options(populate_existing=True)).scalar_one_or_none()
     if tip is None or tip.overdue:
         return None
     kind, due = pending_deadline(tip)
-    if kind is None or due > now:
+    if kind is None:
+        return None
+    if due > now:
+        schedule_checks(tip)
         return None
     record_metric("tips_overdue", tip.unit, at=now, subject=tip)
     target = escalation_target(tip)
