@@ -11,13 +11,14 @@ reporter.
 """
 import json
 from collections.abc import Callable, Iterable, Mapping
+from datetime import timezone
 from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from core.extensions import db
-from core.timeutil import as_utc, local_day_bounds, utcnow
+from core.timeutil import local_day_bounds, utcnow
 from hierarchy.models import Unit
 
 CHUNK = 2000
@@ -174,11 +175,17 @@ def metrics_report(p):
 
 
 # --- tips: the register, never identity nor free text ---------------------------------------------------------
+def _aware(moment):
+    """`moment` comparable with aware datetimes: naive ones (read back from SQLite) are UTC. Cheaper than
+    `as_utc`, which converts aware ones too: a register compares two per row."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
 def _sla_state(resolution, resolved_at, closed_at, resolve_due_at, now):
     """Met / missed / not yet due, for a tip the unit had to settle (spam and duplicates are not counted)."""
     if resolution in ("spam", "duplicate"):
         return ""
-    done, due = as_utc(resolved_at or closed_at), as_utc(resolve_due_at)
+    done, due = _aware(resolved_at or closed_at), _aware(resolve_due_at)
     if done is not None:
         return YES if due is None or done <= due else NO
     return NO if due is not None and due < now else "Chưa đến hạn"
