@@ -113,7 +113,8 @@ def message(name, payload, unit, oa_id, citizen, at):
         outbox.queue_auto_reply(new.tip, new.secret, unit)
     else:
         outbox.requeue_undeliverable(new.tip)
-    honour_withdrawal(citizen, events.event_ms(payload), new.tip.reporter)
+    if withdrew_after(citizen, events.event_ms(payload)):
+        vault.erase_identity(new.tip.reporter)  # loaded only then
     return "message"
 
 
@@ -161,7 +162,8 @@ def submit_info(payload, oa_id, citizen):
         reporter = vault.create_reporter(name=name, phone=phone, zalo_user_id=citizen, oa_id=oa_id)
     else:
         vault.store_identity(reporter, name=name, phone=phone)
-    honour_withdrawal(citizen, events.event_ms(payload), reporter)
+    if withdrew_after(citizen, events.event_ms(payload)):
+        vault.erase_identity(reporter)
     return "identity"
 
 
@@ -189,14 +191,14 @@ def withdraw(payload):
     return "withdraw"
 
 
-def honour_withdrawal(citizen, ms, reporter):
-    """A delivery dated before the citizen's withdrawal that arrives after it must not bring back who they are."""
-    if reporter is None or ms is None:
-        return
+def withdrew_after(citizen, ms):
+    """Whether the citizen withdrew at or after `ms`: a delivery dated before their withdrawal that arrives after
+    it must not bring back who they are (the caller erases the identity it just stored)."""
+    if ms is None:
+        return False
     tombstone = db.session.execute(select(Withdrawal).where(
         Withdrawal.user_index.in_(blind_indexes(citizen, WITHDRAWN)))).scalars().first()
-    if tombstone is not None and ms <= tombstone.withdrawn_ms:
-        vault.erase_identity(reporter)
+    return tombstone is not None and ms <= tombstone.withdrawn_ms
 
 
 def requeue_unlinked():
