@@ -15,7 +15,7 @@ metrics_cli = AppGroup("metrics", help="Metrics and their counters.")
 @metrics_cli.command("rebuild")
 @click.option("--tenant", "tenant_slug", default=None, help="Only this tenant (default: every tenant).")
 def rebuild(tenant_slug):
-    """Recompute daily and monthly counters from events, one tenant per transaction."""
+    """Recompute daily, monthly and subtree counters from events, one tenant per transaction."""
     from tenants.models import Tenant
 
     with platform_scope():

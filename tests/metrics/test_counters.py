@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from core.extensions import db
 from metrics.events import record, record_first_response, record_many
-from metrics.models import DailyCounter, Event, MonthlyCounter
+from metrics.models import DailyCounter, Event, MonthlyCounter, SubtreeMonthlyCounter
 from metrics.services import rebuild_counters
-from tests.metrics.conftest import counters
+from tests.metrics.conftest import counters, subtree_counters
 
 
 def test_an_event_at_2330_utc_counts_on_the_next_local_day(app_ctx, tenant_a, in_tenant):
@@ -66,11 +66,12 @@ def test_rebuild_restores_lost_counters_and_leaves_other_tenants_alone(app_ctx, 
     with in_tenant(tenant_a):
         record("messages_in", tenant_a.units["commune"].id, 4, at=datetime(2025, 6, 1, tzinfo=timezone.utc))
         record("messages_in", tenant_a.units["sibling"].id, at=datetime(2025, 6, 30, 20, tzinfo=timezone.utc))
-        expected = counters(DailyCounter), counters(MonthlyCounter)
+        expected = counters(DailyCounter), counters(MonthlyCounter), subtree_counters()
         db.session.execute(db.update(DailyCounter).values(value=99))
         db.session.execute(db.delete(MonthlyCounter))
+        db.session.execute(db.delete(SubtreeMonthlyCounter))
         assert rebuild_counters() == (2, 2)
-        assert (counters(DailyCounter), counters(MonthlyCounter)) == expected
+        assert (counters(DailyCounter), counters(MonthlyCounter), subtree_counters()) == expected
     with in_tenant(tenant_b):
         assert counters(DailyCounter) == theirs
 
