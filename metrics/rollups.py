@@ -61,14 +61,15 @@ def children_of(unit):
 def rollup(unit, day_from, day_to, metrics=ALL_METRICS, today=None):
     """Totals of the subtree, the unit's own figures and each child's subtree totals; every metric present."""
     children = children_of(unit)
-    by_segment = defaultdict(lambda: zero_totals(metrics))
-    for row in _aggregate(unit, day_from, day_to, metrics, ("segment",), today):
-        by_segment[row.segment][row.metric] += int(row.value)
-    result = Rollup(unit=unit, day_from=day_from, day_to=day_to, own=dict(by_segment[""]))
-    result.children = [ChildTotals(child, dict(by_segment[child.code])) for child in children]
-    result.totals = dict(result.own)
-    for child in result.children:
-        for metric, value in child.totals.items():
+    by_segment = defaultdict(dict)  # only the figures present: the sum below adds those, not every zero
+    for segment, metric, value in _aggregate(unit, day_from, day_to, metrics, ("segment",), today):
+        by_segment[segment][metric] = value
+    zeros = zero_totals(metrics)
+    result = Rollup(unit=unit, day_from=day_from, day_to=day_to, own={**zeros, **by_segment[""]})
+    result.children = [ChildTotals(child, {**zeros, **by_segment[child.code]}) for child in children]
+    result.totals = dict(zeros)
+    for figures in [by_segment[""]] + [by_segment[child.code] for child in children]:
+        for metric, value in figures.items():
             result.totals[metric] += value
     return result
 
@@ -209,7 +210,9 @@ def _statement(dialect, group, months, plus_days, minus_days, filtered):
     if filtered:
         parts = [f"{part} AND metric IN :metrics" for part in parts]
     keys = ", ".join(group + ("metric",))
-    sql = f"SELECT {keys}, sum(value) AS value FROM ({' UNION ALL '.join(parts)}) AS counters GROUP BY {keys}"
+    # BIGINT, not the NUMERIC PostgreSQL sums a BIGINT into: the driver hands back ints, not Decimals.
+    sql = (f"SELECT {keys}, CAST(sum(value) AS BIGINT) AS value FROM ({' UNION ALL '.join(parts)}) AS counters "
+           f"GROUP BY {keys}")
     dates = [bindparam(f"{kind}{index}_{end}", type_=Date)
              for kind, count in zip(_RANGE_KINDS, (months, plus_days, minus_days))
              for index in range(count) for end in ("from", "to")]
