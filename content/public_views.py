@@ -3,7 +3,7 @@
 The tenant comes from the URL slug (looked up under the platform scope), then the request runs in that
 tenant's scope like any other, so every query below is scoped.
 """
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -37,10 +37,22 @@ def _resolve_tenant():
 
 
 def _unit(code):
-    unit = unit_by_code(code)
+    return _active(unit_by_code(code))
+
+
+def _active(unit):
     if unit is None or not unit.active:
         abort(404)
     return unit
+
+
+def _merged_successor(unit):
+    """The active unit a merged unit's page moved to (following later merges too), or None."""
+    seen = set()
+    while unit is not None and not unit.active and unit.merged_into_id and unit.id not in seen:
+        seen.add(unit.id)
+        unit = unit.merged_into
+    return unit if seen and unit is not None and unit.active else None
 
 
 def _page_arg():
@@ -66,7 +78,11 @@ def tenant_index(slug):
 
 @bp.get("/<slug>/<code>")
 def unit_page(slug, code):
-    unit = _unit(code)
+    unit = unit_by_code(code)
+    successor = _merged_successor(unit)
+    if successor is not None:
+        return redirect(unit_url(successor, external=False), 301)
+    unit = _active(unit)
     kind, page = _kind_arg(), _page_arg()
     result = paginate_posts(public.unit_posts(unit, kind), page, PER_PAGE)
     return render_template("content/public/unit.html", tenant=g.public_tenant, unit=unit, posts=result["items"],

@@ -1,12 +1,13 @@
-"""The unit tree: kinds, parent/child, subtree queries, import of real administrative units."""
+"""The unit tree: kinds, parent/child, subtree queries, import of real administrative units, re-organisation."""
 
 
 def init_app(app):
     from core.extensions import api
     from hierarchy import api as hierarchy_api
-    from hierarchy import cli, views
+    from hierarchy import cli, reorg_views, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(reorg_views.bp)
     api.register_blueprint(hierarchy_api.blp)
     app.cli.add_command(cli.hierarchy_cli)
     from core.tenancy import register_path_model

@@ -1,19 +1,19 @@
-"""`flask hierarchy import-province SLUG CODE`: (re)import a province's tree into a tenant; idempotent."""
+"""`flask hierarchy …`: (re)import a province's tree into a tenant (idempotent), and re-organise it: move a
+unit, merge two units, abolish the district tier."""
 import click
 from flask.cli import AppGroup
 
+from core.errors import AppError
 from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
+from hierarchy import reorg
 from hierarchy.importer import UnknownProvince, normalise_code, unit_specs
-from hierarchy.services import import_province
+from hierarchy.services import import_province, unit_by_code
 
 hierarchy_cli = AppGroup("hierarchy", help="The unit tree.")
 
 
-@hierarchy_cli.command("import-province")
-@click.argument("slug")
-@click.argument("code")
-def import_province_command(slug, code):
+def _tenant_or_fail(slug):
     from tenants.cli import fail
     from tenants.services import tenant_by_slug
 
@@ -21,6 +21,16 @@ def import_province_command(slug, code):
         tenant = tenant_by_slug(slug)
     if tenant is None:
         fail(f"không có tenant '{slug}'.")
+    return tenant
+
+
+@hierarchy_cli.command("import-province")
+@click.argument("slug")
+@click.argument("code")
+def import_province_command(slug, code):
+    from tenants.cli import fail
+
+    tenant = _tenant_or_fail(slug)
     try:
         unit_specs(code)
     except UnknownProvince:
@@ -29,3 +39,73 @@ def import_province_command(slug, code):
         inserted = import_province(tenant, normalise_code(code))
         db.session.commit()
     click.echo(f"Đã nhập tỉnh {normalise_code(code)} vào {slug}: thêm {inserted} đơn vị.")
+
+
+def _reorganise(slug, operation):
+    """Run one re-organisation in the tenant's scope: commit and print its outcome, or exit 1 with the reason."""
+    from inbox import effects
+    from tenants.cli import fail
+
+    tenant = _tenant_or_fail(slug)
+    with tenant_scope(tenant.id):
+        try:
+            message = operation()
+        except AppError as error:
+            db.session.rollback()
+            fail(error.message or "không thực hiện được.", error.fields)
+        effects.commit()
+    click.echo(message)
+
+
+def _unit_or_fail(code, field):
+    from tenants.cli import fail
+
+    unit = unit_by_code(code)
+    if unit is None:
+        fail(f"không có đơn vị mã {code}.", {field: ["Không có đơn vị này."]})
+    return unit
+
+
+@hierarchy_cli.command("move")
+@click.argument("slug")
+@click.argument("code")
+@click.argument("new_parent_code")
+def move_command(slug, code, new_parent_code):
+    """Move the unit CODE (with its subtree) under NEW_PARENT_CODE."""
+    def operation():
+        unit, parent = _unit_or_fail(code, "unit"), _unit_or_fail(new_parent_code, "parent")
+        if reorg.move_unit(unit, parent):
+            return f"Đã chuyển {unit.name} ({unit.code}) về {parent.name} ({parent.code})."
+        return f"{unit.name} đã trực thuộc {parent.name}: không có gì thay đổi."
+
+    _reorganise(slug, operation)
+
+
+@hierarchy_cli.command("merge")
+@click.argument("slug")
+@click.argument("source_code")
+@click.argument("target_code")
+def merge_command(slug, source_code, target_code):
+    """Merge SOURCE_CODE into TARGET_CODE (same kind): its posts, tips, staff and history follow."""
+    def operation():
+        source, target = _unit_or_fail(source_code, "source"), _unit_or_fail(target_code, "target")
+        if reorg.merge_units(source, target):
+            return f"Đã sáp nhập {source.name} ({source.code}) vào {target.name} ({target.code})."
+        return f"{source.name} đã được sáp nhập vào {target.name} trước đó: không có gì thay đổi."
+
+    _reorganise(slug, operation)
+
+
+@hierarchy_cli.command("abolish-tier")
+@click.argument("slug")
+@click.argument("tier")
+def abolish_tier_command(slug, tier):
+    """Abolish a tier (only `district`): its communes go under the HQ, its units become inactive."""
+    def operation():
+        summary = reorg.abolish_tier(tier)
+        if summary is None:
+            return "Cấp huyện đã được bỏ trước đó: không có gì thay đổi."
+        return (f"Đã bỏ cấp huyện: {summary['units']} đơn vị giải thể, {summary['children']} đơn vị chuyển về "
+                f"Công an tỉnh, {summary['tips_forwarded']} tin báo được chuyển tiếp.")
+
+    _reorganise(slug, operation)

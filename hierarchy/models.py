@@ -39,8 +39,11 @@ class Unit(TenantScoped, db.Model):
     avatar_path: Mapped[str] = mapped_column(String(255), default="")
     zalo_oa_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Set when the unit was merged into another (it is then inactive): its public page redirects there.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
 
-    parent = relationship("Unit", remote_side=[id], lazy="joined", join_depth=1)
+    parent = relationship("Unit", remote_side=[id], foreign_keys=[parent_id], lazy="joined", join_depth=1)
+    merged_into = relationship("Unit", remote_side=[id], foreign_keys=[merged_into_id], lazy="select")
 
     @property
     def unit_path(self):

@@ -220,6 +220,20 @@ CASES = {
                                 body=F(oa_id=lambda ids: str(ids["serial"]) + "2871465093512")),
     ("zalo.disconnect", "POST"): Case("POST", "/app/zalo/units/{unit}/disconnect", "zalo.connect", "object",
                                       body=F(), lenient=True),
+    # Re-organisation (hierarchy/reorg_views.py): the commune "moves" to the district it is in (a no-op), the
+    # other bodies are refused by kind (a flash error proves access); the abolition is real, hence last.
+    ("hierarchy_reorg.page", "GET"): Case("GET", "/app/units/reorg", "tenant.settings", "tenant"),
+    ("hierarchy_reorg.move", "GET"): Case("GET", "/app/units/{unit}/move", "tenant.settings", "object", pre=True),
+    ("hierarchy_reorg.move_post", "POST"): Case("POST", "/app/units/{unit}/move", "tenant.settings", "object",
+                                                body=F(parent_id=lambda ids: ids["district_id"]), pre=True,
+                                                lenient=True),
+    ("hierarchy_reorg.merge", "GET"): Case("GET", "/app/units/{unit}/merge", "tenant.settings", "object", pre=True),
+    ("hierarchy_reorg.merge_post", "POST"): Case("POST", "/app/units/{unit}/merge", "tenant.settings", "object",
+                                                 body=F(target_id=lambda ids: ids["district_id"]), pre=True,
+                                                 lenient=True),
+    ("hierarchy_reorg.abolish", "GET"): Case("GET", "/app/units/reorg/abolish", "tenant.settings", "tenant"),
+    ("hierarchy_reorg.abolish_post", "POST"): Case("POST", "/app/units/reorg/abolish", "tenant.settings", "tenant",
+                                                   body=F(tier="district")),
 }
 
 

@@ -1,0 +1,158 @@
+"""`/app/units/reorg`: the director moves and merges units and abolishes the district tier.
+
+Each operation is two steps: a GET that names the other unit and shows what will move (units, tips, posts,
+staff), then a POST from that confirmation. A refusal comes back to the choosing page with the reason.
+"""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from core.errors import AppError, Invalid, NotFound
+from core.extensions import db
+from core.permissions import require
+from core.tenancy import load, path_object
+from hierarchy import reorg
+from hierarchy.models import Unit
+
+ACTION = "tenant.settings"
+TIER = "district"
+bp = Blueprint("hierarchy_reorg", __name__, template_folder="templates", url_prefix="/app/units")
+
+
+@bp.before_request
+@login_required
+def _only_directors():
+    require(current_user, ACTION)
+
+
+@bp.get("/reorg")
+def page():
+    units = db.session.execute(select(Unit).order_by(Unit.depth, Unit.sort_order, Unit.code)).scalars().all()
+    children = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    return render_template("hierarchy/reorg.html", roots=children.get(None, []), children=children,
+                           abolish=reorg.abolition_preview(TIER))
+
+
+@bp.get("/<int:unit_id>/move")
+def move(unit_id):
+    unit = path_object("unit_id")
+    parent = _chosen("parent_id")
+    if parent is not None and not _refused(lambda: reorg.check_move(unit, parent)):
+        return render_template("hierarchy/reorg_confirm.html", operation="move", unit=unit, other=parent,
+                               contents=reorg.subtree_contents(unit))
+    kinds = reorg.PARENT_KINDS.get(unit.kind, ())
+    candidates = _active_units(Unit.kind.in_(kinds), ~Unit.path.startswith(unit.path, autoescape=True))
+    return render_template("hierarchy/reorg_choose.html", operation="move", unit=unit, candidates=candidates,
+                           field="parent_id")
+
+
+@bp.post("/<int:unit_id>/move")
+def move_post(unit_id):
+    unit = path_object("unit_id")
+
+    def act():
+        parent = _required("parent_id")
+        if reorg.move_unit(unit, parent):
+            return _("Đã chuyển %(unit)s về %(parent)s.", unit=unit.name, parent=parent.name)
+        return _("%(unit)s đã trực thuộc %(parent)s: không có gì thay đổi.", unit=unit.name, parent=parent.name)
+
+    return _apply(act, url_for(".move", unit_id=unit.id))
+
+
+@bp.get("/<int:unit_id>/merge")
+def merge(unit_id):
+    unit = path_object("unit_id")
+    target = _chosen("target_id")
+    if target is not None and not _refused(lambda: reorg.check_merge(unit, target)):
+        return render_template("hierarchy/reorg_confirm.html", operation="merge", unit=unit, other=target,
+                               contents=reorg.subtree_contents(unit))
+    candidates = _active_units(Unit.kind == unit.kind, Unit.id != unit.id)
+    return render_template("hierarchy/reorg_choose.html", operation="merge", unit=unit, candidates=candidates,
+                           field="target_id")
+
+
+@bp.post("/<int:unit_id>/merge")
+def merge_post(unit_id):
+    unit = path_object("unit_id")
+
+    def act():
+        target = _required("target_id")
+        if reorg.merge_units(unit, target):
+            return _("Đã sáp nhập %(unit)s vào %(target)s.", unit=unit.name, target=target.name)
+        return _("%(unit)s đã được sáp nhập vào %(target)s trước đó.", unit=unit.name, target=target.name)
+
+    return _apply(act, url_for(".merge", unit_id=unit.id))
+
+
+@bp.get("/reorg/abolish")
+def abolish():
+    return render_template("hierarchy/reorg_abolish.html", preview=reorg.abolition_preview(TIER))
+
+
+@bp.post("/reorg/abolish")
+def abolish_post():
+    def act():
+        if reorg.abolish_tier(request.form.get("tier", ""), current_user):
+            return _("Đã bỏ cấp huyện: các đơn vị cấp xã trực thuộc thẳng Công an tỉnh.")
+        return _("Cấp huyện đã được bỏ trước đó: không có gì thay đổi.")
+
+    return _apply(act, url_for(".abolish"))
+
+
+def _active_units(*conditions):
+    statement = select(Unit).where(Unit.active.is_(True), *conditions).order_by(Unit.path)
+    return db.session.execute(statement).scalars().all()
+
+
+def _chosen(field):
+    """The unit named by a query or form field: None if the field is empty, 404 if it names no unit of ours."""
+    value = (request.values.get(field) or "").strip()
+    if not value:
+        return None
+    unit = load(Unit, value)
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def _required(field):
+    unit = _chosen(field)
+    if unit is None:
+        raise Invalid(fields={field: [_("Chọn một đơn vị.")]})
+    return unit
+
+
+def _refused(check):
+    """Run a check; on refusal flash its reasons and answer True (the choosing page is shown again)."""
+    try:
+        check()
+    except AppError as error:
+        flash(_reason(error), "error")
+        return True
+    return False
+
+
+def _apply(operation, back):
+    """Act, commit (with the jobs the inbox scheduled) and show the tree with what happened; a refusal goes
+    back to `back` with its reasons. `operation` returns the message to show."""
+    from inbox import effects
+
+    try:
+        message = operation()
+    except AppError as error:
+        db.session.rollback()
+        if error.status not in (409, 422):
+            raise
+        flash(_reason(error), "error")
+        return redirect(back)
+    effects.commit()
+    flash(message, "success")
+    return redirect(url_for("hierarchy.tree"))
+
+
+def _reason(error):
+    reasons = [reason for messages in error.fields.values() for reason in messages]
+    return " ".join(reasons) or error.message
