@@ -7,7 +7,7 @@ abolished unit is not deleted: it stays in the tree, inactive, with whatever it 
 
 Services flush, never commit; the page or CLI command commits once.
 """
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import import_module
 
 from sqlalchemy import delete, exists, func, literal, select, update
@@ -21,6 +21,8 @@ from hierarchy.services import root_unit
 
 # Which kinds a unit of each kind may sit under. A commune may sit directly under the HQ once districts are gone.
 PARENT_KINDS = {"commune": ("district", "province"), "district": ("province",), "department": ("province",)}
+KIND_LABELS = {"province": "Công an tỉnh", "department": "phòng nghiệp vụ", "district": "Công an cấp huyện",
+               "commune": "Công an cấp xã"}
 ABOLISHABLE_TIERS = ("district",)
 OPEN_TIP_STATUSES = ("new", "acknowledged", "in_progress")
 # Rows that follow a merged unit to the unit it merged into. Tip history, escalations, `tips.first_unit_id` and
@@ -41,10 +43,6 @@ class Contents:
     posts: int
     staff: int
 
-    def as_dict(self):
-        return {"units": self.units, "tips": self.tips, "open_tips": self.open_tips, "posts": self.posts,
-                "staff": self.staff}
-
 
 def _model(module, name):
     return getattr(import_module(module), name)
@@ -64,10 +62,6 @@ def subtree_contents(unit):
     return Contents(units=units_below, tips=count(Tip, Tip.id),
                     open_tips=count(Tip, Tip.id, Tip.status.in_(OPEN_TIP_STATUSES)), posts=count(Post, Post.id),
                     staff=count(Membership, func.distinct(Membership.user_id)))
-
-
-KIND_LABELS = {"province": "Công an tỉnh", "department": "phòng nghiệp vụ", "district": "Công an cấp huyện",
-               "commune": "Công an cấp xã"}
 
 
 def move_unit(unit, new_parent):
@@ -123,7 +117,7 @@ def merge_units(source, target):
     source.active, source.merged_into_id = False, target.id
     _rebuild_counters()
     audit.record("unit.merge", target=source, unit_id=target.id,
-                 details={"source": source.code, "target": target.code, **contents.as_dict()})
+                 details={"source": source.code, "target": target.code, **asdict(contents)})
     return True
 
 
