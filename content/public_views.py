@@ -3,7 +3,7 @@
 The tenant comes from the URL slug (looked up under the platform scope), then the request runs in that
 tenant's scope like any other, so every query below is scoped.
 """
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -46,13 +46,16 @@ def _active(unit):
     return unit
 
 
-def _merged_successor(unit):
-    """The active unit a merged unit's page moved to (following later merges too), or None."""
+def _merged_redirect(unit, endpoint, **args):
+    """A 301 to the same page at the active unit a merged unit's page moved to (following later merges too),
+    or None when the unit was not merged."""
     seen = set()
     while unit is not None and not unit.active and unit.merged_into_id and unit.id not in seen:
         seen.add(unit.id)
         unit = unit.merged_into
-    return unit if seen and unit is not None and unit.active else None
+    if not seen or unit is None or not unit.active:
+        return None
+    return redirect(url_for(endpoint, slug=g.public_tenant.slug, code=unit.code, **args), 301)
 
 
 def _page_arg():
@@ -79,9 +82,9 @@ def tenant_index(slug):
 @bp.get("/<slug>/<code>")
 def unit_page(slug, code):
     unit = unit_by_code(code)
-    successor = _merged_successor(unit)
-    if successor is not None:
-        return redirect(unit_url(successor, external=False), 301)
+    moved = _merged_redirect(unit, "content_public.unit_page")
+    if moved is not None:
+        return moved
     unit = _active(unit)
     kind, page = _kind_arg(), _page_arg()
     result = paginate_posts(public.unit_posts(unit, kind), page, PER_PAGE)
@@ -98,7 +101,11 @@ def _has_template(name):
 
 @bp.get("/<slug>/<code>/bai-viet/<int:post_id>")
 def post_page(slug, code, post_id):
-    unit = _unit(code)
+    unit = unit_by_code(code)
+    moved = _merged_redirect(unit, "content_public.post_page", post_id=post_id)
+    if moved is not None:
+        return moved
+    unit = _active(unit)
     post = load(Post, post_id, unit_id=unit.id, status="published")
     if post is None:
         abort(404)

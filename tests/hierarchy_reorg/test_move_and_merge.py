@@ -134,3 +134,22 @@ def test_two_zalo_oas_refuse_the_merge_before_anything_changes(in_a):
 def test_merges_of_different_kinds_or_into_itself_are_refused(in_a, source_key, target_key):
     with pytest.raises(Invalid):
         merge_units(unit(in_a.units[source_key].code), unit(in_a.units[target_key].code))
+
+
+def test_a_subtree_is_rewritten_by_one_statement_whatever_its_size(in_a, other_district):
+    """Merging a district re-paths all its communes with one UPDATE of paths and one of parent ids."""
+    from sqlalchemy import event
+
+    source = unit(in_a.units["district"].code)
+    updates = []
+
+    def _seen(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("UPDATE UNITS"):
+            updates.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", _seen)
+    try:
+        merge_units(source, other_district)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", _seen)
+    assert len(updates) <= 3, updates  # paths and depths, parent ids, the source's own row

@@ -131,3 +131,28 @@ def test_ids_of_another_tenant_answer_404(client, world, login_as):
         response = client.open(url, method=method, data={"csrf_token": token, **data} if data else None)
         assert response.status_code == 404, (method, url)
     assert _unit(world, "commune").active and _unit(world, "commune", tenant="b").active
+
+
+def test_old_public_addresses_follow_merges_even_twice(app_ctx, client, world):
+    from content.lifecycle import mark_published
+    from core.timeutil import utcnow
+    from hierarchy.reorg import merge_units
+
+    a = world["a"]
+    first, second = a.units["commune"].code, a.units["sibling"].code
+    with tenant_scope(a.tenant_id):
+        third = db.session.execute(select(Unit.code).where(Unit.parent_id == a.units["district"].id,
+                                                           Unit.code.not_in([first, second]))
+                                   .order_by(Unit.code)).scalars().first()
+        post = post_at(unit(first), "Cảnh báo lừa đảo qua mạng")
+        mark_published(post, utcnow())
+        merge_units(unit(first), unit(second))
+        merge_units(unit(second), unit(third))
+        db.session.commit()
+        post_id = post.id
+    page = client.get(f"/p/{a.slug}/{first}")
+    assert page.status_code == 301 and page.headers["Location"].endswith(f"/p/{a.slug}/{third}")
+    old_post = client.get(f"/p/{a.slug}/{first}/bai-viet/{post_id}")
+    assert old_post.status_code == 301
+    assert old_post.headers["Location"].endswith(f"/p/{a.slug}/{third}/bai-viet/{post_id}")
+    assert "Cảnh báo lừa đảo qua mạng" in client.get(old_post.headers["Location"]).get_data(as_text=True)
