@@ -21,6 +21,8 @@ from hierarchy.services import root_unit
 
 # Which kinds a unit of each kind may sit under. A commune may sit directly under the HQ once districts are gone.
 PARENT_KINDS = {"commune": ("district", "province"), "district": ("province",), "department": ("province",)}
+# Kinds that have somewhere else to go (a district or department can only sit under the HQ, where it already is).
+MOVABLE_KINDS = tuple(kind for kind, parents in PARENT_KINDS.items() if len(parents) > 1)
 KIND_LABELS = {"province": "Công an tỉnh", "department": "phòng nghiệp vụ", "district": "Công an cấp huyện",
                "commune": "Công an cấp xã"}
 ABOLISHABLE_TIERS = ("district",)

@@ -33,7 +33,7 @@ def page():
     for unit in units:
         children.setdefault(unit.parent_id, []).append(unit)
     return render_template("hierarchy/reorg.html", roots=children.get(None, []), children=children,
-                           abolish=reorg.abolition_preview(TIER))
+                           movable_kinds=reorg.MOVABLE_KINDS, abolish=reorg.abolition_preview(TIER))
 
 
 @bp.get("/<int:unit_id>/move")
@@ -44,7 +44,8 @@ def move(unit_id):
         return render_template("hierarchy/reorg_confirm.html", operation="move", unit=unit, other=parent,
                                contents=reorg.subtree_contents(unit))
     kinds = reorg.PARENT_KINDS.get(unit.kind, ())
-    candidates = _active_units(Unit.kind.in_(kinds), ~Unit.path.startswith(unit.path, autoescape=True))
+    candidates = _active_units(Unit.kind.in_(kinds), Unit.id != unit.parent_id,
+                               ~Unit.path.startswith(unit.path, autoescape=True))
     return render_template("hierarchy/reorg_choose.html", operation="move", unit=unit, candidates=candidates,
                            field="parent_id")
 
