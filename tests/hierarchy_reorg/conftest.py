@@ -58,7 +58,7 @@ def in_a(app_ctx, world):
 
 @pytest.fixture
 def other_district(in_a):
-    """A district of tenant A other than the world's own, with its first commune."""
+    """A district of tenant A other than the world's own."""
     district = db.session.execute(select(Unit).where(Unit.kind == "district", Unit.code != in_a.units["district"].code)
                                   .order_by(Unit.code)).scalars().first()
     return district
