@@ -64,3 +64,26 @@ def test_a_reporter_whose_alias_was_just_taken_draws_another(app_ctx, tenant_a, 
         monkeypatch.setattr(vault, "_new_alias", lambda attempt=0: next(draws))
         second = vault.create_reporter(name="B")
         assert second.alias != first.alias and second.id is not None
+
+
+def test_a_tenant_whose_four_digit_aliases_are_crowded_draws_larger_ones_first(app_ctx, tenant_a, in_tenant,
+                                                                                monkeypatch):
+    """Three taken four-digit draws in a row: the next reporter starts in the larger range (no failed inserts)."""
+    from inbox import vault
+
+    monkeypatch.setattr(vault, "_crowded_range", {})
+    with in_tenant(tenant_a):
+        taken = vault.create_reporter(name="A").alias
+        attempts = []
+        real_new_alias = vault._new_alias
+
+        def draw(attempt=0):
+            attempts.append(attempt)
+            return taken if attempt < 3 else real_new_alias(attempt)
+
+        monkeypatch.setattr(vault, "_new_alias", draw)
+        crowded = vault.create_reporter(name="B")
+        assert attempts == [0, 1, 2, 3] and crowded.alias >= 10000
+        attempts.clear()
+        following = vault.create_reporter(name="C")
+        assert attempts == [3] and following.alias >= 10000
