@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config
-from core import errors, security
+from core import errors, ratelimit, security
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import localtime, select_locale
 from core.nav import header_widgets, nav_items
@@ -80,6 +80,7 @@ def _init_extensions(app, config):
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    app.config["RATELIMIT_STORAGE_URI"] = ratelimit.storage_uri(app.config["RATELIMIT_STORAGE_URI"])
     limiter.init_app(app)
     api.init_app(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}})
@@ -153,7 +154,8 @@ TENANT_AREAS = ("/app/", "/api/v1/")
 # What a platform admin (no tenant) may open: its own account and tokens, the tenants page, the API docs.
 PLATFORM_AREAS = ("/app/platform/", "/app/account", "/api/v1/docs", "/api/v1/openapi.json")
 PLATFORM_PATHS = {"/api/v1/me"}
-REQUEST_STATE = ("_tenant_scope", "_memberships", "path_objects", "_login_user", "csrf_token", "_flask_babel")
+REQUEST_STATE = ("_tenant_scope", "_memberships", "path_objects", "_login_user", "csrf_token", "_flask_babel",
+                 ratelimit.STATE)
 
 
 def _reset_request_state():

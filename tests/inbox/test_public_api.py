@@ -1,6 +1,7 @@
 """The citizen's API: intake (JSON and multipart), anti-abuse, and follow-up by code and secret."""
 import io
 import re
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -163,10 +164,13 @@ def test_intake_is_rate_limited_per_client_with_retry_after(limited_client, tena
     limited_client.application.config["RATELIMIT_PUBLIC_TIPS"] = "2 per minute"
     url = f"/api/v1/public/units/{tenant_a.units['commune'].id}/tips"
     body = {"category": "other", "description": "Thử giới hạn."}
-    statuses = [limited_client.post(url, json=body).status_code for _ in range(3)]
-    assert statuses == [201, 201, 429]
+    answers = [limited_client.post(url, json=body) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert [answer.headers["X-RateLimit-Remaining"] for answer in answers] == ["1", "0", "0"]
+    assert {answer.headers["X-RateLimit-Limit"] for answer in answers} == {"2"}
     refused = limited_client.post(url, json=body)
-    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    assert 0 < int(refused.headers["X-RateLimit-Reset"]) - time.time() <= 61
     assert refused.get_json()["error"]["code"] == "rate_limited"
     # Another client (another address) is not affected.
     other = limited_client.post(url, json=body, environ_base={"REMOTE_ADDR": "203.0.113.9"})
