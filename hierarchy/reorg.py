@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from core import audit
 from core.errors import Conflict, Invalid
 from core.extensions import db
+from core.tenancy import current_tenant_id
 from hierarchy.models import Unit
 from hierarchy.services import root_unit
 
@@ -68,6 +69,7 @@ def subtree_contents(unit):
 
 def move_unit(unit, new_parent):
     """Put the unit (and its whole subtree) under `new_parent`. Returns False when it is already there."""
+    _lock_tree(unit, new_parent)
     check_move(unit, new_parent)
     if unit.parent_id == new_parent.id:
         return False
@@ -106,6 +108,7 @@ def merge_units(source, target):
     Returns False when the source was already merged into this target (a re-run changes nothing). Every refusal
     is raised before anything changes.
     """
+    _lock_tree(source, target)
     if check_merge(source, target):
         return False
     contents = subtree_contents(source)
@@ -182,6 +185,7 @@ def abolish_tier(tier, user=None):
 
     Returns a summary, or None when nothing was left to do (a re-run changes nothing).
     """
+    _lock_tree()
     pending = units_to_abolish(tier)
     if not pending:
         return None
@@ -258,6 +262,18 @@ def _rewrite_paths(old_prefix, new_prefix, depth_shift, below_only=False):
     if below_only:
         statement = statement.where(Unit.path != old_prefix)
     return db.session.execute(statement).rowcount
+
+
+def _lock_tree(*units):
+    """Re-organisations of one tenant run one at a time: each takes its tenant's row lock (PostgreSQL; SQLite
+    lets one writer in at a time anyway), then re-reads the units it was handed, which one just before it may
+    have moved or merged."""
+    from tenants.models import Tenant
+
+    db.session.execute(select(Tenant.id).where(Tenant.id == current_tenant_id()).with_for_update())
+    for unit in units:
+        if unit is not None:
+            db.session.refresh(unit)
 
 
 def _rebuild_counters():
