@@ -97,6 +97,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, False)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -105,6 +108,23 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            _sqlite_foreign_keys(connection, True)
+
+
+def _sqlite_foreign_keys(connection, enforce):
+    """SQLite alters a table by copying it, dropping the old one and renaming the copy ("batch" migrations).
+    With foreign keys enforced, that DROP deletes the rows first: it fails where other tables reference them,
+    and would silently cascade where they reference them ON DELETE CASCADE. So migrations run with enforcement
+    off, and every reference is checked once they are done."""
+    # On the driver's connection, outside any transaction: the app's engine emits BEGIN itself, and SQLite
+    # ignores this PRAGMA inside a transaction.
+    raw = connection.connection.driver_connection
+    if enforce:
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migrations left rows whose foreign keys point nowhere: {broken[:5]}")
+    raw.execute(f"PRAGMA foreign_keys = {'ON' if enforce else 'OFF'}")
 
 
 if context.is_offline_mode():

@@ -63,3 +63,34 @@ def test_audit_log_refuses_update_and_delete_on_postgresql(tmp_root):
             db.engine.dispose()
     finally:
         cleanup()
+
+
+def test_upgrade_keeps_the_rows_of_a_database_in_use(tmp_root):
+    """An embedded (SQLite) deployment upgraded with data in it: migrations that rebuild `units` (0004 adds a
+    foreign key) must neither fail on the rows that reference units nor delete them by cascade."""
+    uri, cleanup = _fresh_database(tmp_root)
+    app = create_app(make_config(tmp_root, uri))
+    try:
+        with app.app_context():
+            upgrade(revision="0003")
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO tenants (id, slug, name, province_code, settings, created_at) "
+                    "VALUES (1, 'tra-vinh', 'Trà Vinh', '84', '{}', CURRENT_TIMESTAMP)"))
+                for unit_id, parent, code, path in ((1, None, "84", "/84/"), (2, 1, "842", "/84/842/")):
+                    connection.execute(text(
+                        "INSERT INTO units (id, tenant_id, parent_id, kind, code, name, search_name, path, depth, "
+                        "sort_order, address, phone, email, contact_hours, description, avatar_path, active) "
+                        "VALUES (:id, 1, :parent, 'district', :code, 'Công an', '', :path, 1, 0, '', '', '', '', "
+                        "'', '', true)"), {"id": unit_id, "parent": parent, "code": code, "path": path})
+                connection.execute(text(
+                    "INSERT INTO metric_events (tenant_id, unit_id, metric, value, at, day, subject_type) "
+                    "VALUES (1, 2, 'tips_received', 1, CURRENT_TIMESTAMP, CURRENT_DATE, 'tip')"))
+            upgrade()
+            with db.engine.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM units")).scalar_one() == 2
+                assert connection.execute(text("SELECT unit_id FROM metric_events")).scalar_one() == 2
+                assert connection.execute(text("SELECT merged_into_id FROM units WHERE id = 2")).scalar_one() is None
+            db.engine.dispose()
+    finally:
+        cleanup()
