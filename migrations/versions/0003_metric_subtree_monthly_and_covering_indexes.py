@@ -7,8 +7,8 @@ Create Date: 2026-11-24
 A roll-up reads whole months as one row per child × month × metric from the new subtree counters, and its edge
 days from `metric_daily` by an index-only range scan on (tenant, day, path prefix) that carries metric and value
 (PostgreSQL's INCLUDE; SQLite builds the index without it). The path-first indexes these replace read every
-period of every unit of the subtree. Existing counters are filled in by `flask metrics rebuild`, which this
-migration leaves to the operator (it needs the app and may run long on a large tenant).
+period of every unit of the subtree. The new table is filled from the existing monthly counters here, in plain
+SQL (`flask metrics rebuild` does the same from events), so an upgraded dashboard shows the same numbers.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -20,6 +20,18 @@ depends_on = None
 
 _PATH_OPS = {"unit_path": "text_pattern_ops"}
 _INCLUDE = ["metric", "value"]
+
+
+# Every unit but a root sums the monthly counters of its subtree (the units whose path starts with its own).
+_FILL_SUBTREE_COUNTERS = """
+INSERT INTO metric_subtree_monthly (tenant_id, unit_path, parent_path, month, metric, value)
+SELECT counter.tenant_id, ancestor.path, parent.path, counter.month, counter.metric, SUM(counter.value)
+FROM metric_monthly AS counter
+JOIN units AS ancestor ON ancestor.tenant_id = counter.tenant_id AND ancestor.parent_id IS NOT NULL
+     AND substr(counter.unit_path, 1, length(ancestor.path)) = ancestor.path
+JOIN units AS parent ON parent.id = ancestor.parent_id
+GROUP BY counter.tenant_id, ancestor.path, parent.path, counter.month, counter.metric
+"""
 
 
 def upgrade():
@@ -42,6 +54,8 @@ def upgrade():
         batch_op.create_index("ix_metric_subtree_monthly_parent_month", ["tenant_id", "parent_path", "month"],
                               unique=False, postgresql_include=["unit_path", "metric", "value"])
         batch_op.create_index(batch_op.f("ix_metric_subtree_monthly_tenant_id"), ["tenant_id"], unique=False)
+
+    op.execute(_FILL_SUBTREE_COUNTERS)
 
     with op.batch_alter_table("metric_daily", schema=None) as batch_op:
         batch_op.drop_index("ix_metric_daily_tenant_path_day", postgresql_ops=_PATH_OPS)

@@ -66,13 +66,14 @@ def test_audit_log_refuses_update_and_delete_on_postgresql(tmp_root):
 
 
 def test_upgrade_keeps_the_rows_of_a_database_in_use(tmp_root):
-    """An embedded (SQLite) deployment upgraded with data in it: migrations that rebuild `units` (0004 adds a
-    foreign key) must neither fail on the rows that reference units nor delete them by cascade."""
+    """A deployment upgraded with data in it keeps its numbers: 0003 fills the new subtree counters from the
+    monthly ones, and on SQLite 0004's rebuild of `units` (a new foreign key) neither fails on the rows that
+    reference units nor deletes them by cascade."""
     uri, cleanup = _fresh_database(tmp_root)
     app = create_app(make_config(tmp_root, uri))
     try:
         with app.app_context():
-            upgrade(revision="0003")
+            upgrade(revision="0002")
             with db.engine.begin() as connection:
                 connection.execute(text(
                     "INSERT INTO tenants (id, slug, name, province_code, settings, created_at) "
@@ -86,11 +87,19 @@ def test_upgrade_keeps_the_rows_of_a_database_in_use(tmp_root):
                 connection.execute(text(
                     "INSERT INTO metric_events (tenant_id, unit_id, metric, value, at, day, subject_type) "
                     "VALUES (1, 2, 'tips_received', 1, CURRENT_TIMESTAMP, CURRENT_DATE, 'tip')"))
+                for unit_id, path, value in ((1, "/84/", 2), (2, "/84/842/", 5)):
+                    connection.execute(text(
+                        "INSERT INTO metric_monthly (tenant_id, unit_id, unit_path, month, metric, value) "
+                        "VALUES (1, :id, :path, '2026-11-01', 'tips_received', :value)"),
+                        {"id": unit_id, "path": path, "value": value})
             upgrade()
             with db.engine.connect() as connection:
                 assert connection.execute(text("SELECT count(*) FROM units")).scalar_one() == 2
                 assert connection.execute(text("SELECT unit_id FROM metric_events")).scalar_one() == 2
                 assert connection.execute(text("SELECT merged_into_id FROM units WHERE id = 2")).scalar_one() is None
+                subtree = connection.execute(text(
+                    "SELECT unit_path, parent_path, value FROM metric_subtree_monthly")).all()
+                assert [tuple(row) for row in subtree] == [("/84/842/", "/84/", 5)]  # no row for the root
             db.engine.dispose()
     finally:
         cleanup()
