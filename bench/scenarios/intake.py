@@ -5,7 +5,9 @@ from one address); a separate server with the default limits must answer 429 aft
 be a row in the database: tips counted by the run's marker in the description, before and after.
 """
 import json
+import os
 import uuid
+from pathlib import Path
 
 from bench import loadgen
 from bench.common import connect, log, ratio, server_env
@@ -108,6 +110,51 @@ def profile_product(units, ctx, repeat):
     return result
 
 
+def served_cpu(app, units, ctx, seconds):
+    """CPU per tip of a gunicorn-served path (workers' and their PostgreSQL backends' utime+stime from /proc,
+    over a separate load after the measured one): says whether the served path is CPU-bound, which the
+    in-process profile alone cannot."""
+    if not Path("/proc/self/stat").exists():
+        return None
+    with HttpServer("intake-served-cpu", app, env=server_env(ctx.database)) as server:
+        load(server.port, units, "bench-served-cpu", ctx, min(ctx.warmup, 1.0))
+        workers = _children(server.process.pid)
+        before = _cpu_seconds(workers), _backend_cpu_seconds(ctx.database)
+        result = load(server.port, units, "bench-served-cpu", ctx, seconds)
+        after = _cpu_seconds(workers), _backend_cpu_seconds(ctx.database)
+    tips = result.statuses.get(201, 0) or 1
+    return {"tips": tips, "req_per_s": result.summary()["req_per_s"], "cores": os.cpu_count(),
+            "worker_cpu_ms_per_tip": round(1000 * (after[0] - before[0]) / tips, 2),
+            "postgres_cpu_ms_per_tip": round(1000 * (after[1] - before[1]) / tips, 2)}
+
+
+def _children(pid):
+    try:
+        return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]
+    except OSError:  # a kernel without /proc/<pid>/task/<tid>/children: no figure rather than a failed run
+        return []
+
+
+def _cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _backend_cpu_seconds(database):
+    with connect(database) as connection:
+        pids = [row[0] for row in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend' "
+            "AND pid <> pg_backend_pid()", (database,)).fetchall()]
+    return _cpu_seconds(pids)
+
+
 def _count_queries(db, fn):
     from sqlalchemy import event
 
@@ -149,6 +196,10 @@ def run(ctx):
     }
     if ctx.profile:
         results["profile"] = profile_product(units, ctx, 30 if ctx.quick else 60)
+        seconds = 2 if ctx.quick else 5
+        results["served_cpu"] = {"product": served_cpu("wsgi:app", units, ctx, seconds),
+                                 "bare": served_cpu("bench.baselines.bare_tips:app", units, ctx, seconds)}
+        log(f"intake/served cpu: {results['served_cpu']}")
     return results
 
 
