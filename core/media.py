@@ -3,6 +3,11 @@
 Images (JPEG, PNG, WebP) are decoded and re-encoded, which drops every byte we did not understand: EXIF
 (GPS position, camera serial), XMP, comments, and anything appended after the image data. Videos (MP4) are
 checked by their ISO-BMFF box structure and kept as they are.
+
+`check_upload` is what a page may show (images, video); `check_evidence` is what a tip may carry, which also
+takes audio (AMR voice notes, MP3, M4A) and PDF letters. Audio is checked by its frame or box structure; an MP3
+loses its ID3 tags (title, artist, comment, cover) and a PDF its document information and XMP metadata (author,
+creating software, dates) in the copy staff see.
 """
 import contextlib
 import hashlib
@@ -12,9 +17,12 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageOps
+from pypdf import PdfReader, PdfWriter
 
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 VIDEO_MAX_BYTES = 100 * 1024 * 1024
+AUDIO_MAX_BYTES = 20 * 1024 * 1024
+PDF_MAX_BYTES = 20 * 1024 * 1024
 # Below Pillow's own bomb threshold, so an accepted image never even triggers its warning; ~200 MB as RGBA.
 IMAGE_MAX_PIXELS = 50_000_000
 THUMBNAIL_MAX_SIDE = 400
@@ -22,6 +30,10 @@ THUMBNAIL_MAX_SIDE = 400
 _UNSUPPORTED = "Định dạng tệp không được hỗ trợ. Chỉ nhận ảnh JPEG, PNG, WebP hoặc video MP4."
 _TOO_LARGE = "Tệp quá lớn: ảnh tối đa 10 MB, video tối đa 100 MB."
 _TOO_MANY_PIXELS = "Ảnh có kích thước quá lớn: tối đa 50 triệu điểm ảnh."
+_EVIDENCE_UNSUPPORTED = ("Định dạng tệp không được hỗ trợ. Chỉ nhận ảnh JPEG, PNG, WebP, video MP4, "
+                         "ghi âm AMR, MP3, M4A hoặc tệp PDF.")
+EVIDENCE_TOO_LARGE = "Tệp quá lớn: ảnh tối đa 10 MB, video tối đa 100 MB, ghi âm và tệp PDF tối đa 20 MB."
+_PDF_LOCKED = "Tệp PDF có mật khẩu. Vui lòng gửi bản không đặt mật khẩu."
 
 _SNIFF_BYTES = 32
 _READ_CHUNK = 1024 * 1024
@@ -29,6 +41,14 @@ _MP4_BRANDS = {
     b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"iso8", b"mp41", b"mp42", b"avc1",
     b"M4V ", b"M4VH", b"M4VP", b"dash", b"mmp4", b"msnv", b"MSNV", b"XAVC",
 }
+# Major brands of ISO-BMFF files that hold sound only (iTunes audio, audiobook, protected audio).
+_AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
+# Bytes of one frame, header included, by frame type (RFC 4867 §5.3; types 9-15 are one-byte comfort/no-data).
+_AMR_NB_FRAME_BYTES = (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)
+_AMR_WB_FRAME_BYTES = (18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1)
+_AMR_CHECKED_BYTES = 64 * 1024
+# Where a PDF reader looks for the end-of-file marker: the last kilobyte.
+_PDF_TAIL_BYTES = 1024
 _SRGB = ImageCms.createProfile("sRGB")
 
 
@@ -40,6 +60,7 @@ class MediaError(ValueError):
     default_message = _UNSUPPORTED
 
     def __init__(self, message: str | None = None):
+        self.generic = message is None  # the default message, which `check_evidence` words for its wider set
         self.message = message or self.default_message
         super().__init__(self.message)
 
@@ -91,20 +112,43 @@ _WEBP = _ImageFormat(("WEBP",), "image/webp", "webp", ("RGB", "RGBA"), (("qualit
 def check_upload(
     source: bytes | BinaryIO, *, image_max_bytes: int = IMAGE_MAX_BYTES, video_max_bytes: int = VIDEO_MAX_BYTES
 ) -> CheckedMedia:
-    """Accept an image or video upload, or raise `UnsupportedMediaError` / `MediaTooLargeError`.
+    """Accept an image or video upload (what a page may show), or raise `UnsupportedMediaError` /
+    `MediaTooLargeError`.
 
     `source` is bytes or a readable binary stream (e.g. werkzeug's FileStorage); no more than the applicable
     limit plus one byte is ever read from a stream.
     """
+    return _check(source, image_max_bytes, video_max_bytes, evidence=False)
+
+
+def check_evidence(source: bytes | BinaryIO) -> CheckedMedia:
+    """Accept what a tip may carry: an image or video as `check_upload` does, or audio (kind "audio") or a
+    PDF (kind "document"), each up to 20 MB. Refusals name the wider set of formats."""
+    try:
+        return _check(source, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, evidence=True)
+    except MediaError as error:
+        if not error.generic:
+            raise
+        wider = EVIDENCE_TOO_LARGE if isinstance(error, MediaTooLargeError) else _EVIDENCE_UNSUPPORTED
+        raise type(error)(wider) from None
+
+
+def _check(source: bytes | BinaryIO, image_max_bytes: int, video_max_bytes: int, *, evidence: bool) -> CheckedMedia:
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source
     head = _read_at_most(stream, _SNIFF_BYTES)
     image_format = _sniff_image(head)
     if image_format is not None:
         original = head + _read_within_limit(stream, image_max_bytes - len(head))
         return _check_image(original, image_format)
-    if _is_mp4_header(head):
-        original = head + _read_within_limit(stream, video_max_bytes - len(head))
-        return _check_video(original)
+    if _is_iso_media_header(head):
+        limit = AUDIO_MAX_BYTES if _major_brand(head) in _AUDIO_BRANDS else video_max_bytes
+        original = head + _read_within_limit(stream, limit - len(head))
+        return _check_iso_media(original, evidence)
+    if evidence:
+        sniffed = _sniff_evidence(head)
+        if sniffed is not None:
+            limit, check = sniffed
+            return check(head + _read_within_limit(stream, limit - len(head)))
     raise UnsupportedMediaError()
 
 
@@ -215,52 +259,213 @@ def _encode(image: Image.Image, image_format: _ImageFormat) -> bytes:
     return out.getvalue()
 
 
-def _is_mp4_header(head: bytes) -> bool:
-    """An ISO-BMFF file starts with an 'ftyp' box naming MP4 among its brands (major or compatible)."""
+def _is_iso_media_header(head: bytes) -> bool:
+    """An ISO-BMFF file starts with an 'ftyp' box naming MP4 or an MPEG-4 audio brand (major or compatible)."""
     if len(head) < 16 or head[4:8] != b"ftyp":
         return False
     box_size = struct.unpack(">I", head[:4])[0]
     brands = {head[8:12]} | {head[offset:offset + 4] for offset in range(16, min(box_size, len(head)), 4)}
-    return box_size >= 16 and bool(brands & _MP4_BRANDS)
+    return box_size >= 16 and bool(brands & (_MP4_BRANDS | _AUDIO_BRANDS))
 
 
-def _check_video(original: bytes) -> CheckedMedia:
-    if not _has_mp4_boxes(original):
+def _major_brand(head: bytes) -> bytes:
+    return head[8:12]
+
+
+def _check_iso_media(original: bytes, evidence: bool) -> CheckedMedia:
+    """Video, or sound only: an audio major brand (M4A) or tracks that are all sound ('soun', no 'vide').
+    Sound is evidence only; a page refuses it like any other format it does not show."""
+    top_level = _iso_boxes(original, 0, len(original))
+    if top_level is None or b"ftyp" not in top_level or b"moov" not in top_level:
         raise UnsupportedMediaError()
-    return CheckedMedia(
-        kind="video",
-        mime="video/mp4",
-        extension="mp4",
-        width=None,
-        height=None,
-        data=original,
-        thumbnail=None,
-        sha256=hashlib.sha256(original).hexdigest(),
-        size=len(original),
-    )
+    if _major_brand(original) in _AUDIO_BRANDS or _is_sound_only(original, top_level[b"moov"]):
+        if not evidence:
+            raise UnsupportedMediaError()
+        if len(original) > AUDIO_MAX_BYTES:
+            raise MediaTooLargeError()
+        return _kept_as_is("audio", "audio/mp4", "m4a", original)
+    return _kept_as_is("video", "video/mp4", "mp4", original)
 
 
-def _has_mp4_boxes(data: bytes) -> bool:
-    """The top-level boxes must tile the whole file and include the movie header ('moov'): this refuses a
+def _is_sound_only(data: bytes, moov: tuple[int, int]) -> bool:
+    """Every track's handler ('moov/trak/mdia/hdlr') is 'soun', and there is at least one track."""
+    handlers = []
+    for trak in _iso_children(data, moov, b"trak"):
+        for mdia in _iso_children(data, trak, b"mdia"):
+            for start, end in _iso_children(data, mdia, b"hdlr"):
+                # A full box: version and flags (4 bytes), pre_defined (4), then the handler type.
+                handlers.append(data[start + 8:start + 12] if end - start >= 12 else b"")
+    return bool(handlers) and all(handler == b"soun" for handler in handlers)
+
+
+def _iso_children(data: bytes, parent: tuple[int, int], box_type: bytes) -> list[tuple[int, int]]:
+    boxes = _iso_box_list(data, *parent)
+    return [(start, end) for kind, start, end in boxes or () if kind == box_type]
+
+
+def _iso_boxes(data: bytes, start: int, end: int) -> dict[bytes, tuple[int, int]] | None:
+    """The boxes tiling data[start:end] by type (the first of each), or None if they do not tile it."""
+    boxes = _iso_box_list(data, start, end)
+    if boxes is None:
+        return None
+    found = {}
+    for kind, payload_start, payload_end in boxes:
+        found.setdefault(kind, (payload_start, payload_end))
+    return found
+
+
+def _iso_box_list(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]] | None:
+    """(type, payload start, payload end) of the boxes that must tile data[start:end] exactly: this refuses a
     valid-looking 'ftyp' followed by anything else (an HTML page, a script) at almost no cost."""
-    offset, seen = 0, set()
-    while offset < len(data):
-        if len(data) - offset < 8:
-            return False
+    offset, boxes = start, []
+    while offset < end:
+        if end - offset < 8:
+            return None
         box_size, box_type = struct.unpack(">I4s", data[offset:offset + 8])
         header = 8
         if box_size == 1:
-            if len(data) - offset < 16:
-                return False
+            if end - offset < 16:
+                return None
             box_size, header = struct.unpack(">Q", data[offset + 8:offset + 16])[0], 16
         elif box_size == 0:
-            box_size = len(data) - offset
-        if box_size < header or offset + box_size > len(data) or not _is_box_type(box_type):
-            return False
-        seen.add(box_type)
+            box_size = end - offset
+        if box_size < header or offset + box_size > end or not _is_box_type(box_type):
+            return None
+        boxes.append((box_type, offset + header, offset + box_size))
         offset += box_size
-    return b"ftyp" in seen and b"moov" in seen
+    return boxes
 
 
 def _is_box_type(box_type: bytes) -> bool:
     return all(0x20 <= byte < 0x7F for byte in box_type)
+
+
+def _kept_as_is(kind: str, mime: str, extension: str, original: bytes, data: bytes | None = None) -> CheckedMedia:
+    """A file with no pixels to re-encode: stored as received, or as `data` when metadata was cut from it."""
+    data = original if data is None else data
+    return CheckedMedia(kind=kind, mime=mime, extension=extension, width=None, height=None, data=data,
+                        thumbnail=None, sha256=hashlib.sha256(original).hexdigest(), size=len(data))
+
+
+def _sniff_evidence(head: bytes):
+    """(size limit, checker) for the audio and document formats only a tip accepts, or None."""
+    if head.startswith(b"#!AMR-WB\n"):
+        return AUDIO_MAX_BYTES, _check_amr_wb
+    if head.startswith(b"#!AMR\n"):
+        return AUDIO_MAX_BYTES, _check_amr_nb
+    if head.startswith(b"ID3") or _mpeg_frame_bytes(head) is not None:
+        return AUDIO_MAX_BYTES, _check_mp3
+    if head.startswith(b"%PDF-"):
+        return PDF_MAX_BYTES, _check_pdf
+    return None
+
+
+def _check_amr_nb(original: bytes) -> CheckedMedia:
+    return _check_amr(original, b"#!AMR\n", _AMR_NB_FRAME_BYTES, "audio/amr", "amr")
+
+
+def _check_amr_wb(original: bytes) -> CheckedMedia:
+    return _check_amr(original, b"#!AMR-WB\n", _AMR_WB_FRAME_BYTES, "audio/amr-wb", "awb")
+
+
+def _check_amr(original: bytes, magic: bytes, frame_bytes: tuple[int, ...], mime: str, extension: str) -> CheckedMedia:
+    """Storage-format AMR: the magic, then whole frames whose one-byte header (padding bits zero) gives their
+    size, checked through the first 64 KiB (a minute of speech; walking 20 MB of one-byte frames would cost
+    seconds), and ending exactly at the end of a file that short. AMR carries no metadata to remove."""
+    offset, checked_end = len(magic), min(len(original), _AMR_CHECKED_BYTES)
+    while offset < checked_end:
+        header = original[offset]
+        if header & 0x83:
+            raise UnsupportedMediaError()
+        offset += frame_bytes[header >> 3 & 0x0F]
+    if offset == len(magic) or offset > len(original):
+        raise UnsupportedMediaError()
+    return _kept_as_is("audio", mime, extension, original)
+
+
+# kbit/s by bitrate index, for (MPEG-1 or not, layer); index 0 (free format) and 15 are refused.
+_MPEG_BITRATES = {
+    (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
+    (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
+    (True, 3): (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
+    (False, 1): (0, 32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256),
+    (False, 2): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+    (False, 3): (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
+}
+_MPEG_SAMPLE_RATES = (44100, 48000, 32000)
+# Version bits: 0 = MPEG-2.5, 2 = MPEG-2, 3 = MPEG-1 (1 is reserved); the sample rate is divided by this.
+_MPEG_RATE_DIVISORS = {0: 4, 2: 2, 3: 1}
+_ID3V1_BYTES = 128
+
+
+def _mpeg_frame_bytes(data: bytes, offset: int = 0) -> int | None:
+    """The length of the MPEG audio frame whose header starts at `offset`, or None if none does."""
+    if len(data) - offset < 4:
+        return None
+    header = int.from_bytes(data[offset:offset + 4], "big")
+    version, layer_bits = header >> 19 & 3, header >> 17 & 3
+    bitrate_index, rate_index, padding = header >> 12 & 15, header >> 10 & 3, header >> 9 & 1
+    if header >> 21 != 0x7FF or version == 1 or layer_bits == 0 or bitrate_index in (0, 15) or rate_index == 3:
+        return None
+    layer, mpeg1 = 4 - layer_bits, version == 3
+    bitrate = _MPEG_BITRATES[(mpeg1, layer)][bitrate_index] * 1000
+    sample_rate = _MPEG_SAMPLE_RATES[rate_index] // _MPEG_RATE_DIVISORS[version]
+    if layer == 1:
+        return (12 * bitrate // sample_rate + padding) * 4
+    samples_per_byte = 72 if layer == 3 and not mpeg1 else 144
+    return samples_per_byte * bitrate // sample_rate + padding
+
+
+def _id3v2_end(data: bytes) -> int:
+    """Where the leading ID3v2 tags end (0 without one): 10-byte header, sync-safe size, optional footer."""
+    offset = 0
+    while data[offset:offset + 3] == b"ID3" and len(data) - offset >= 10:
+        size_bytes = data[offset + 6:offset + 10]
+        if any(byte & 0x80 for byte in size_bytes):
+            raise UnsupportedMediaError()
+        size = sum(byte << 7 * (3 - position) for position, byte in enumerate(size_bytes))
+        offset += 10 + size + (10 if data[offset + 5] & 0x10 else 0)
+    return offset
+
+
+def _check_mp3(original: bytes) -> CheckedMedia:
+    """MPEG audio after any ID3v2 tag: a valid frame header, and a second one right after the first frame
+    (what players check to trust a sync word). Staff get the frames without the ID3v2 and ID3v1 tags."""
+    start = _id3v2_end(original)
+    first = _mpeg_frame_bytes(original, start)
+    if first is None:
+        raise UnsupportedMediaError()
+    end = len(original)
+    if end - _ID3V1_BYTES >= start and original[end - _ID3V1_BYTES:end - _ID3V1_BYTES + 3] == b"TAG":
+        end -= _ID3V1_BYTES
+    if start + first < end and _mpeg_frame_bytes(original[:end], start + first) is None:
+        raise UnsupportedMediaError()
+    return _kept_as_is("audio", "audio/mpeg", "mp3", original, original[start:end])
+
+
+def _check_pdf(original: bytes) -> CheckedMedia:
+    """A PDF that pypdf can read, ends with `%%EOF` in its last kilobyte and is not password-protected. Staff
+    get it rewritten without its document information dictionary and XMP metadata (document and pages)."""
+    if b"%%EOF" not in original[-_PDF_TAIL_BYTES:]:
+        raise UnsupportedMediaError()
+    try:
+        reader = PdfReader(io.BytesIO(original), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnsupportedMediaError(_PDF_LOCKED)
+        writer = PdfWriter(clone_from=reader)
+        writer.metadata = None
+        writer.xmp_metadata = None
+        for page in writer.pages:
+            page.pop("/Metadata", None)
+            page.pop("/PieceInfo", None)
+        # The metadata objects are still in the file, only no longer referenced: leave them out.
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+    except MediaError:
+        raise
+    except Exception as exc:
+        # Like image decoders, a PDF parser fed hostile bytes fails in many ways: all mean "not a PDF we can
+        # vouch for".
+        raise UnsupportedMediaError() from exc
+    return _kept_as_is("document", "application/pdf", "pdf", original, out.getvalue())

@@ -1,7 +1,8 @@
 """Tip attachments are evidence: kept in the private store, encrypted, never in the public media folder.
 
 The bytes as received are stored encrypted with their SHA-256 (what a court may ask for); staff look at a copy
-re-encoded without metadata (GPS, camera serial) by `core.media`, encrypted at rest as well.
+without metadata made by `core.media.check_evidence` (images re-encoded without GPS or camera serial, MP3 without
+ID3 tags, PDF without author and XMP; video and AMR as received), encrypted at rest as well.
 """
 import uuid
 
@@ -10,7 +11,9 @@ from flask import current_app
 from core.crypto import decrypt, encrypt, rotate
 from core.errors import TooLarge, UnsupportedMedia
 from core.extensions import db
-from core.media import VIDEO_MAX_BYTES, MediaTooLargeError, UnsupportedMediaError, check_upload
+from core.media import (
+    EVIDENCE_TOO_LARGE, VIDEO_MAX_BYTES, MediaTooLargeError, UnsupportedMediaError, check_evidence,
+)
 from core.storage import EncryptedStorage, LocalStorage
 from core.timeutil import utcnow
 from inbox.models import TipAttachment
@@ -32,8 +35,8 @@ def check_file(source):
         original = source.read(VIDEO_MAX_BYTES + 1)
     try:
         if len(original) > VIDEO_MAX_BYTES:
-            raise MediaTooLargeError()
-        return original, check_upload(original)
+            raise MediaTooLargeError(EVIDENCE_TOO_LARGE)
+        return original, check_evidence(original)
     except MediaTooLargeError as error:
         raise TooLarge(error.message, fields={"files": [error.message]}) from None
     except UnsupportedMediaError as error:

@@ -10,8 +10,9 @@ RECEIPTS = {"user_received_message": "delivered", "user_seen_message": "seen"}
 FOLLOWS = {"follow": "followers_gained", "unfollow": "followers_lost"}
 MESSAGE_PREFIXES = ("user_send_", "anonymous_send_")
 ECHO_PREFIX = "oa_send_"
-# Types of file Zalo may send that `core.media` can keep as evidence (images and MP4).
-FETCHABLE_FILE_TYPES = {"jpg", "jpeg", "png", "webp", "mp4"}
+# Types of file Zalo may send that `core.media.check_evidence` can keep, and the kind of media each is.
+FETCHABLE_FILE_TYPES = {"jpg": "image", "jpeg": "image", "png": "image", "webp": "image", "mp4": "video",
+                        "amr": "audio", "mp3": "audio", "m4a": "audio", "pdf": "document"}
 MAX_BODY_CHARS = 5000
 # A delivery's own timestamp is trusted for the message time only this close to when it arrived.
 TRUSTED_CLOCK_SKEW = (timedelta(hours=2), timedelta(minutes=5))
@@ -155,6 +156,9 @@ def _describe(attachment, has_text, media):
         description = payload.get("description")
         return "[Video]" + (f" {description.strip()}" if isinstance(description, str) and description.strip() else "")
     if kind == "audio":
+        if url:
+            media.append(("audio", url))
+            return "[Tin nhắn thoại]"
         return "[Tin nhắn thoại — nghe trong trang quản lý Zalo OA]"
     if kind == "file":
         return _describe_file(payload, url, media)
@@ -169,15 +173,18 @@ def _describe(attachment, has_text, media):
 
 
 def _describe_file(payload, url, media):
+    """A fetched PDF or recording is named by its type only: the file name is not kept, it may name the
+    citizen. Images and video need no note, the fetched file shows itself."""
     file_type = str(payload.get("type") or "").lower().lstrip(".")[:10]
-    if url and file_type in FETCHABLE_FILE_TYPES:
-        media.append(("video" if file_type == "mp4" else "image", url))
-        return None
     try:
         size = f", {max(1, round(int(payload.get('size')) / 1024))} KB"
     except (TypeError, ValueError):
         size = ""
     label = file_type.upper() or "không rõ loại"
+    kind = FETCHABLE_FILE_TYPES.get(file_type)
+    if url and kind:
+        media.append((kind, url))
+        return f"[Tệp {label}{size}]" if kind in ("audio", "document") else None
     return f"[Tệp {label}{size} — định dạng chưa nhận được, xem trong trang quản lý Zalo OA]"
 
 

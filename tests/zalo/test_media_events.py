@@ -10,6 +10,7 @@ from core.extensions import db
 from core.timeutil import utcnow
 from inbox.evidence import read_stripped
 from inbox.models import TipAttachment
+from tests.inbox.evidence_samples import AUTHOR, amr_nb, pdf
 from zalo.jobs import sweep_zalo
 from zalo.models import MediaFetch
 
@@ -67,3 +68,45 @@ def test_a_file_our_evidence_check_refuses_is_given_up(channel, fake):
     with channel.scope():
         fetch = db.session.execute(select(MediaFetch)).scalar_one()
         assert fetch.state == "refused" and fetch.last_error == "unsupported_media_type"
+
+
+def _with_url(number, url):
+    payload = json.loads(event(number))
+    payload["message"]["attachments"][0]["payload"]["url"] = url
+    return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def test_a_voice_message_and_a_pdf_letter_are_fetched_and_kept_as_evidence(channel, fake):
+    fake.add_media("voice.amr", amr_nb(), "audio/amr")
+    fake.add_media("don.pdf", pdf(), "application/pdf")
+    channel.deliver(_with_url(7, fake.media_url("voice.amr")))
+    channel.deliver(_with_url(4, fake.media_url("don.pdf")))
+    with channel.scope():
+        bodies = {m.body for tip in zalo_tips() for m in thread(tip) if m.direction == "in"}
+        assert {"[Tin nhắn thoại]", "[Tệp PDF, 278 KB]"} <= bodies
+        assert not any("don_trinh_bao" in body for body in bodies)
+        voice, letter = db.session.execute(select(TipAttachment).order_by(TipAttachment.id)).scalars().all()
+        assert (voice.kind, voice.mime, read_stripped(voice)) == ("audio", "audio/amr", amr_nb())
+        assert (letter.kind, letter.mime) == ("document", "application/pdf")
+        assert AUTHOR.encode() not in read_stripped(letter)
+        assert set(db.session.execute(select(MediaFetch.state)).scalars()) == {"done"}
+
+
+def test_a_voice_message_that_is_not_audio_is_refused(channel, fake):
+    fake.add_media("voice.amr", b"<html>not a voice note</html>", "audio/amr")
+    channel.deliver(_with_url(7, fake.media_url("voice.amr")))
+    with channel.scope():
+        fetch = db.session.execute(select(MediaFetch)).scalar_one()
+        assert fetch.kind == "audio" and fetch.state == "refused" and fetch.last_error == "unsupported_media_type"
+        assert db.session.execute(select(TipAttachment)).first() is None
+
+
+def test_a_voice_message_is_abandoned_past_the_audio_limit_while_streaming(channel, fake, monkeypatch):
+    import zalo.attachments
+
+    monkeypatch.setitem(zalo.attachments.MAX_BYTES_BY_KIND, "audio", 1000)
+    fake.add_media("long.amr", amr_nb(100), "audio/amr", declare_length=False)
+    channel.deliver(_with_url(7, fake.media_url("long.amr")))
+    with channel.scope():
+        fetch = db.session.execute(select(MediaFetch)).scalar_one()
+        assert fetch.state == "refused" and fetch.last_error == "mediatoolarge"
