@@ -443,9 +443,23 @@ def _check_mp3(original: bytes) -> CheckedMedia:
     return _kept_as_is("audio", "audio/mpeg", "mp3", original, original[start:end])
 
 
+def _drop_active_content(writer):
+    """What a PDF does by itself when opened, on a staff member's computer: actions run on open or on document
+    events, embedded JavaScript and embedded files. Staff read a letter; they never need any of it."""
+    root = writer.root_object
+    for key in ("/OpenAction", "/AA"):
+        root.pop(key, None)
+    names = root.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        for key in ("/JavaScript", "/EmbeddedFiles"):
+            names.pop(key, None)
+
+
 def _check_pdf(original: bytes) -> CheckedMedia:
     """A PDF that pypdf can read, ends with `%%EOF` in its last kilobyte and is not password-protected. Staff
-    get it rewritten without its document information dictionary and XMP metadata (document and pages)."""
+    get it rewritten without its document information dictionary and XMP metadata (document and pages), and
+    without actions, scripts or embedded files."""
     if b"%%EOF" not in original[-_PDF_TAIL_BYTES:]:
         raise UnsupportedMediaError()
     try:
@@ -456,8 +470,9 @@ def _check_pdf(original: bytes) -> CheckedMedia:
         writer.metadata = None
         writer.xmp_metadata = None
         for page in writer.pages:
-            page.pop("/Metadata", None)
-            page.pop("/PieceInfo", None)
+            for key in ("/Metadata", "/PieceInfo", "/AA"):
+                page.pop(key, None)
+        _drop_active_content(writer)
         # The metadata objects are still in the file, only no longer referenced: leave them out.
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
         out = io.BytesIO()

@@ -3,6 +3,7 @@ import io
 import struct
 
 from pypdf import PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 AUTHOR = "Nguyễn Văn Tư"
 
@@ -40,13 +41,26 @@ def iso_media(major=b"M4A ", handler=b"soun"):
     return _box(b"ftyp", major + b"\x00\x00\x02\x00isomiso2mp41") + moov + _box(b"mdat", bytes(64))
 
 
-def pdf(author=AUTHOR):
-    """A one-page PDF whose information dictionary and XMP name its author."""
+def pdf(author=AUTHOR, script=None):
+    """A one-page PDF whose information dictionary and XMP name its author (and that runs `script` on open)."""
     writer = PdfWriter()
     writer.add_blank_page(200, 200)
+    if script:
+        _run_on_open(writer, script)
     writer.add_metadata({"/Author": author, "/Title": "Đơn trình báo"})
     writer.xmp_metadata = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><dc:creator>' + author.encode()
                            + b"</dc:creator></x:xmpmeta>")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _run_on_open(writer, script):
+    """An open action and a document-level script running `script`, and an embedded file."""
+    action = writer._add_object(DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
+                                                  NameObject("/JS"): TextStringObject(script)}))
+    writer.root_object[NameObject("/OpenAction")] = action
+    writer.add_attachment("payload.txt", b"embedded")
+    names = writer.root_object["/Names"].get_object()
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("open"), action])})

@@ -120,3 +120,15 @@ def test_posts_still_refuse_pdf_and_audio(client, bearer, world, data, name):
     response = posts_api.call("POST", f"/posts/{post['id']}/media", "commune_admin",
                               data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data")
     assert response.status_code == 415 and response.get_json()["error"]["code"] == "unsupported_media_type"
+
+
+def test_the_staff_copy_of_a_pdf_runs_nothing_when_opened():
+    """A citizen's PDF that runs JavaScript on open and carries an embedded file: the copy staff download has
+    neither (the original stays, encrypted, as evidence)."""
+    original = pdf(script="app.alert('x');")
+    assert b"/JavaScript" in original and b"/EmbeddedFiles" in original
+    checked = check_evidence(original)
+    assert checked.kind == "document"
+    for marker in (b"/JavaScript", b"/OpenAction", b"/EmbeddedFiles", b"app.alert"):
+        assert marker not in checked.data
+    assert len(PdfReader(io.BytesIO(checked.data)).pages) == 1
