@@ -131,10 +131,11 @@ def _chain_head(tenant_id):
 
 
 def _write(export, report, out, progress):
-    from metrics.exports.writers import write_csv, write_xlsx
+    from metrics.exports.copy_csv import write_report_csv
+    from metrics.exports.writers import write_xlsx
 
     if export.format == "csv":
-        return write_csv(report.columns, report.rows, out, progress=progress, progress_every=PROGRESS_EVERY)
+        return write_report_csv(report, out, progress=progress, progress_every=PROGRESS_EVERY)
     if export.format == "xlsx":
         return write_xlsx(report.columns, report.rows, out, progress=progress, progress_every=PROGRESS_EVERY)
     from metrics.exports.pdf import render_pdf

@@ -14,15 +14,17 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timezone
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.orm import aliased
 
 from core.extensions import db
+from core.tenancy import current_tenant_id
 from core.timeutil import local_day_bounds, utcnow
 from hierarchy.models import Unit
 
 CHUNK = 2000
-YES, NO = "Có", "Không"
+YES, NO, NOT_YET_DUE = "Có", "Không", "Chưa đến hạn"
+UNSETTLED = ("spam", "duplicate")  # resolutions the SLA does not count
 
 
 class Report(NamedTuple):
@@ -35,6 +37,8 @@ class Report(NamedTuple):
     # The PDF's tables: (heading, columns). A page is narrower than a sheet: each report picks the columns a
     # reader needs, and the CSV/XLSX keep them all. More than one table means `rows` is a list.
     pdf_tables: tuple = ()
+    # The CSV as one SELECT of finished text cells in column order, for PostgreSQL's COPY (see copy_csv).
+    copy_select: object = None
 
 
 def pick(columns, *keys):
@@ -183,12 +187,41 @@ def _aware(moment):
 
 def _sla_state(resolution, resolved_at, closed_at, resolve_due_at, now):
     """Met / missed / not yet due, for a tip the unit had to settle (spam and duplicates are not counted)."""
-    if resolution in ("spam", "duplicate"):
+    if resolution in UNSETTLED:
         return ""
     done, due = _aware(resolved_at or closed_at), _aware(resolve_due_at)
     if done is not None:
         return YES if due is None or done <= due else NO
-    return NO if due is not None and due < now else "Chưa đến hạn"
+    return NO if due is not None and due < now else NOT_YET_DUE
+
+
+def _sla_state_sql(resolution, resolved_at, closed_at, resolve_due_at, now):
+    """`_sla_state` as a SQL expression (NULL for "")."""
+    done = func.coalesce(resolved_at, closed_at)
+    return case((resolution.in_(UNSETTLED), null()),
+                (done.is_not(None), case((resolve_due_at.is_(None) | (done <= resolve_due_at), YES), else_=NO)),
+                (resolve_due_at < now, NO), else_=NOT_YET_DUE)
+
+
+def _tips_copy_select(statement, labels, now):
+    """The tips register's CSV cells in SQL, from the register's own statement, for COPY.
+
+    COPY runs outside the session's tenancy hook, so the tenant is named here, explicitly, beside the
+    subtree's unit ids the statement already lists."""
+    from inbox.models import Tip
+    from metrics.exports.copy_csv import labelled, local_time, neutral_text
+
+    row = statement.where(Tip.tenant_id == current_tenant_id()).subquery("register").c
+    return select(
+        neutral_text(row.tracking_code), neutral_text(row.unit_code), neutral_text(row.unit_name),
+        neutral_text(row.first_unit_code), labelled(row.channel, labels["channel"]),
+        labelled(row.category, labels["category"]), labelled(row.severity, labels["severity"]),
+        labelled(row.status, labels["status"]), labelled(row.resolution, labels["resolution"]),
+        local_time(row.created_at), local_time(row.acknowledged_at), local_time(row.resolved_at),
+        local_time(row.closed_at),
+        _sla_state_sql(row.resolution, row.resolved_at, row.closed_at, row.resolve_due_at, now),
+        case((row.overdue, YES)), row.escalations,
+    ).order_by(row.id)
 
 
 def _tips_base(p):
@@ -240,6 +273,7 @@ def tips_report(p):
     base = _tips_base(p).add_columns(Tip.status, Tip.category)
     return Report(
         title="Sổ theo dõi tin báo, tố giác", columns=columns, total=count_of(_tips_base(p)), rows=rows(),
+        copy_select=_tips_copy_select(statement, labels, now),
         summary=lambda: [_count_section("Tin báo theo trạng thái", "Trạng thái",
                                         _grouped_counts(base, "status", labels["status"]))],
         chart=lambda: _chart("Tin báo theo loại", _grouped_counts(base, "category", labels["category"])),

@@ -24,8 +24,9 @@ def make_tip(app_ctx):
         counter["n"] += 1
         created_at = created_at or utcnow() - timedelta(hours=1)
         reporter = create_reporter(name=REPORTER_NAME, phone=REPORTER_PHONE)
-        tip = Tip(tracking_code=f"TV-TEST-{counter['n']:04d}", secret_hash="x" * 64, unit_id=unit_id,
-                  first_unit_id=fields.pop("first_unit_id", unit_id), channel="web", category=category,
+        tip = Tip(tracking_code=fields.pop("tracking_code", f"TV-TEST-{counter['n']:04d}"), secret_hash="x" * 64,
+                  unit_id=unit_id, first_unit_id=fields.pop("first_unit_id", unit_id),
+                  channel=fields.pop("channel", "web"), category=category,
                   severity=fields.pop("severity", "normal"), status=status, description=SECRET_TEXT,
                   place=SECRET_PLACE, reporter_id=reporter.id, created_at=created_at, updated_at=created_at,
                   **fields)
