@@ -2,7 +2,7 @@
 VARIANT JSON_PARAMS OUT_PATH` prints {"rows", "seconds", "peak_rss_mb"}.
 
 Variants: `product-csv` / `product-xlsx` (the tips register of `metrics.exports.reports.tips_report` through
-`metrics.exports.writers.write_csv` / `write_xlsx`, as the export job runs them), `copy-csv` (PostgreSQL
+`metrics.exports.copy_csv.write_report_csv` / `writers.write_xlsx`, as the export job runs them), `copy-csv` (PostgreSQL
 `COPY (same query) TO STDOUT WITH CSV` through psycopg 3), `bare-xlsx` (the same rows from a server-side
 cursor into a constant-memory xlsxwriter workbook, one `write_row` per row).
 """
@@ -29,8 +29,10 @@ def product(params, out_path, fmt, clock):
     from core.tenancy import tenant_scope
     from core.timeutil import local_day_bounds
     from hierarchy.services import root_unit
+    from metrics.exports.copy_csv import write_report_csv
+    from metrics.exports.jobs import PROGRESS_EVERY
     from metrics.exports.reports import Params, tips_report
-    from metrics.exports.writers import write_csv, write_xlsx
+    from metrics.exports.writers import write_xlsx
 
     from flask_babel import force_locale
 
@@ -42,9 +44,10 @@ def product(params, out_path, fmt, clock):
         unit = root_unit()
         report = tips_report(Params(unit, day_from, day_to, local_day_bounds(day_from)[0],
                                     local_day_bounds(day_to)[1], {}, None))
-        writer = write_csv if fmt == "csv" else write_xlsx
         with open(out_path, "wb") as out:
-            return writer(report.columns, report.rows, out)
+            if fmt == "csv":  # the job's entry point: COPY on PostgreSQL
+                return write_report_csv(report, out, progress_every=PROGRESS_EVERY)
+            return write_xlsx(report.columns, report.rows, out)
 
 
 def raw_sql(params):

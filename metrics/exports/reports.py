@@ -18,7 +18,7 @@ from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.orm import aliased
 
 from core.extensions import db
-from core.tenancy import current_tenant_id
+from core.tenancy import TenantScopeMissing, current_tenant_id
 from core.timeutil import local_day_bounds, utcnow
 from hierarchy.models import Unit
 
@@ -211,7 +211,10 @@ def _tips_copy_select(statement, labels, now):
     from inbox.models import Tip
     from metrics.exports.copy_csv import labelled, local_time, neutral_text
 
-    row = statement.where(Tip.tenant_id == current_tenant_id()).subquery("register").c
+    tenant_id = current_tenant_id()
+    if tenant_id is None:  # `tenant_id = NULL` would copy nothing, silently
+        raise TenantScopeMissing("a register's COPY names its tenant")
+    row = statement.where(Tip.tenant_id == tenant_id).subquery("register").c
     return select(
         neutral_text(row.tracking_code), neutral_text(row.unit_code), neutral_text(row.unit_name),
         neutral_text(row.first_unit_code), labelled(row.channel, labels["channel"]),
