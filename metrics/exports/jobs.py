@@ -210,18 +210,25 @@ def sweep_exports():
 
 
 def recover_stalled(now=None):
-    """Ids of exports to enqueue again: stalled running ones (put back to queued) and long-queued ones."""
+    """Ids of exports to enqueue again: stalled running ones (put back to queued) and long-queued ones.
+
+    A stalled export is taken back by a conditional UPDATE (still running, same attempt, heartbeat still stale):
+    a worker that finishes it while the sweep is looking keeps its result, and the export is not made twice."""
     now = now or utcnow()
-    stalled = db.session.execute(select(Export).where(
-        Export.status == "running", Export.heartbeat_at < now - STALE_AFTER)).scalars().all()
+    cutoff = now - STALE_AFTER
+    stalled = db.session.execute(select(Export.id, Export.attempts).where(
+        Export.status == "running", Export.heartbeat_at < cutoff)).all()
     requeue = []
-    for export in stalled:
-        if export.attempts >= MAX_ATTEMPTS:
-            export.status, export.finished_at = "failed", now
-            export.error = "Quá số lần thử; vui lòng yêu cầu lại."
-        else:
-            export.status, export.progress = "queued", 0
-            requeue.append(export.id)
+    for export_id, attempts in stalled:
+        given_up = attempts >= MAX_ATTEMPTS
+        values = (dict(status="failed", finished_at=now, error="Quá số lần thử; vui lòng yêu cầu lại.") if given_up
+                  else dict(status="queued", progress=0))
+        taken = db.session.execute(
+            update(Export).where(Export.id == export_id, Export.status == "running", Export.attempts == attempts,
+                                 Export.heartbeat_at < cutoff)
+            .values(**values).execution_options(synchronize_session=False)).rowcount
+        if taken and not given_up:
+            requeue.append(export_id)
     lost = db.session.execute(select(Export.id).where(
         Export.status == "queued", Export.created_at < now - LOST_AFTER)).scalars().all()
     db.session.flush()

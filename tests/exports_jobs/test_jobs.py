@@ -159,3 +159,28 @@ def test_expired_files_are_deleted_by_the_sweep(client, world, bearer, run_jobs,
     assert state["status"] == "expired" and state["download_url"] is None
     response = client.get(f"/api/v1/exports/{export_id}/download", headers=headers)
     assert response.status_code == 404 and response.json["error"]["code"] == "expired"
+
+
+def test_an_export_finished_while_the_sweep_looks_is_not_made_again(client, world, bearer, in_tenant, tenant_a,
+                                                                   monkeypatch):
+    """The sweep reads a stalled export; its slow worker commits the finished export just then: the sweep must
+    not put it back in the queue (it would be made, and audited, a second time)."""
+    monkeypatch.setattr("metrics.exports.api.enqueue_export", lambda export: None)
+    export_id = _request(client, bearer("auditor"), report="metrics", format="csv",
+                         unit_id=world["a"].units["root"].id)
+    with in_tenant(tenant_a):
+        db.session.execute(update(Export).where(Export.id == export_id).values(
+            status="running", attempts=1, heartbeat_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        read_stalled = db.session.execute
+
+        def finish_between_read_and_write(statement, *args, **kwargs):
+            result = read_stalled(statement, *args, **kwargs)
+            if getattr(statement, "is_select", False) and "heartbeat_at" in str(statement):
+                read_stalled(update(Export).where(Export.id == export_id).values(status="done", progress=100))
+            return result
+
+        monkeypatch.setattr(db.session, "execute", finish_between_read_and_write)
+        assert jobs.recover_stalled() == []
+        monkeypatch.undo()
+        assert load(Export, export_id).status == "done"
