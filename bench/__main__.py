@@ -3,7 +3,8 @@ against its baselines, print a table, write bench/results/<scenario>.json and re
 
 Everything it starts listens on or targets 127.0.0.1 and stops by itself. It creates the PostgreSQL databases
 `ketnoi_bench` and `helpdesk_bench` (env BENCH_DATABASE, BENCH_PEER_DATABASE) on the server of DATABASE_URL
-(default postgresql://postgres@localhost/postgres) and drops them at the end (`--keep-db` keeps them; `--reuse-db` runs on a kept dataset).
+(default postgresql://postgres@localhost/postgres) and drops them at the end
+(`--keep-db` keeps them; `--reuse-db` runs on a kept dataset).
 """
 import argparse
 import json
@@ -14,8 +15,16 @@ import traceback
 from pathlib import Path
 
 from bench import report
-from bench.common import (BENCH_DATABASE, PEER_DATABASE, RESULTS_DIR, database_exists, drop_database, flush_bench_redis, log,
-                          machine_info)
+from bench.common import (
+    BENCH_DATABASE,
+    PEER_DATABASE,
+    RESULTS_DIR,
+    database_exists,
+    drop_database,
+    flush_bench_redis,
+    log,
+    machine_info,
+)
 from bench.context import Context
 from bench.servers import WORKERS
 

@@ -7,7 +7,7 @@ a developer adds with a default is filled with that default instead of breaking 
 """
 import random
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from psycopg.types.json import Json
 
@@ -153,7 +153,7 @@ class Calendar:
         day = self.days[index]
         local = datetime(day.year, day.month, day.day, second // 3600, second // 60 % 60, second % 60,
                          tzinfo=LOCAL_TZ)
-        return local.astimezone(timezone.utc)
+        return local.astimezone(UTC)
 
     def stamp(self, rng, index):
         """(COPY text of a random instant in day `index`, the day's ISO date)."""

@@ -25,8 +25,16 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select, text
 
 from bench.bulk import Calendar, TableCopy, copy_text, deferred_indexes, local_date, poisson, seeded, set_sequence
-from bench.common import (BENCH_DATABASE, RESULTS_DIR, bench_app, connect, drop_database, flush_bench_redis, log,
-                          recreate_database)
+from bench.common import (
+    BENCH_DATABASE,
+    RESULTS_DIR,
+    bench_app,
+    connect,
+    drop_database,
+    flush_bench_redis,
+    log,
+    recreate_database,
+)
 
 # Expected events per unit per day at scale 1, by kind of unit (see docs/benchmarks.md for the reasoning).
 ACTIVITY_RATES = {
@@ -140,13 +148,11 @@ def create_staff(db):
 
 def write_activity(database, calendar, scale, seed):
     """Posts, views, followers and tips for every unit over the calendar; one transaction per tenant."""
-    from hierarchy.models import Unit
 
     models = inbox_models()
     from content.models import Post
-    from inbox.codes import tenant_prefix
-
     from core.timeutil import utcnow
+    from inbox.codes import tenant_prefix
 
     started = time.perf_counter()
     totals = defaultdict(int)
@@ -240,7 +246,8 @@ def _unit_activity(rng, calendar, scale, tenant_id, unit, posts, post_id, events
 
 def _tip_event_lines(tenant_id, events):
     for metric, unit_id, at, tip_id, value in events:
-        yield f"{tenant_id}\t{unit_id}\t{metric}\t{value}\t{at.isoformat()}\t{local_date(at).isoformat()}\ttip\t{tip_id}\n"
+        day = local_date(at).isoformat()
+        yield f"{tenant_id}\t{unit_id}\t{metric}\t{value}\t{at.isoformat()}\t{day}\ttip\t{tip_id}\n"
 
 
 def measure_record_paths(db, last_day):

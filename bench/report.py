@@ -1,6 +1,6 @@
 """The outputs of a run: the console table, bench/results/<scenario>.json and docs/benchmarks.md."""
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bench.common import RESULTS_DIR, ROOT
 
@@ -33,7 +33,8 @@ def rows(results):
         k, h = peer["ketnoi"], peer["helpdesk"]
         if h.get("available"):
             out += [("peer", "form submissions/s", k["submissions_per_s"], f"helpdesk {h['submissions_per_s']}",
-                     peer["throughput_ratio"], "≥ 4× helpdesk", peer["targets"]["Kết Nối >= 4 x helpdesk submissions/s"]),
+                     peer["throughput_ratio"], "≥ 4× helpdesk",
+                     peer["targets"]["Kết Nối >= 4 x helpdesk submissions/s"]),
                     ("peer", "p99 ms (GET+POST)", k["p99_ms"], h["p99_ms"], peer["p99_ratio"], "< helpdesk",
                      peer["targets"]["Kết Nối p99 better than helpdesk"])]
         else:
@@ -90,7 +91,8 @@ def table(results):
     header = ("scenario", "figure", "Kết Nối", "baseline", "ratio", "target", "")
     body = [tuple(_fmt(cell) for cell in row) for row in rows(results)]
     widths = [max(len(str(line[index])) for line in [header] + body) for index in range(len(header))]
-    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)) for line in [header] + body]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+             for line in [header] + body]
     return "\n".join(lines)
 
 
@@ -138,7 +140,8 @@ def _dataset_section(d):
              f"{d.get('posts', 0):,} posts, {d.get('events', 0):,} metric events, {d.get('tips', 0):,} tips with "
              f"{d.get('tip_messages', 0):,} messages and {d.get('escalations', 0):,} escalations.", "",
              "| step | figure | target |", "|---|---|---|",
-             f"| import of the 63 trees (`create_tenant` → `import_province`, one commit) | {d.get('import_seconds')} s "
+             "| import of the 63 trees (`create_tenant` → `import_province`, one commit) | "
+             f"{d.get('import_seconds')} s "
              f"| < 15 s: {'met' if (d.get('import_seconds') or 99) < 15 else 'MISSED'} |",
              f"| activity rows + events by COPY | {d.get('activity_seconds')} s | |",
              f"| counters by `flask metrics rebuild` | {d.get('rebuild_seconds')} s → {d.get('daily_counters', 0):,} "
@@ -146,7 +149,8 @@ def _dataset_section(d):
              f"| events, daily and monthly totals equal per metric | {d.get('counters_consistent')} | consistent |",
              f"| `metrics.events.record()` one call per event (sample, rolled back) | "
              f"{d.get('record_events_per_s')} events/s | |",
-             f"| `metrics.events.record_many()` (sample, rolled back) | {d.get('record_many_events_per_s')} events/s | |",
+             "| `metrics.events.record_many()` (sample, rolled back) | "
+             f"{d.get('record_many_events_per_s')} events/s | |",
              ""]
     return lines
 
@@ -179,7 +183,7 @@ def write_markdown(results, meta):
 
 
 def now_iso():
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def rewrite_from_results(directory=RESULTS_DIR):

@@ -32,7 +32,7 @@ class Process:
         full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(cwd), full_env.get("PYTHONPATH")]))
         self.log_path = log_path or (ROOT / "bench" / "results" / f"{name}.log.tmp")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(command, env=full_env, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self._watchdog = threading.Timer(max_seconds, self.stop)

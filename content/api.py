@@ -9,17 +9,26 @@ from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest.fields import Upload
 
+from content import lifecycle, services
+from content.jobs import schedule_publication
+from content.media import attach_media
+from content.models import Post
+from content.schemas import (
+    EmptySchema,
+    MediaSchema,
+    PostCreateSchema,
+    PostListArgs,
+    PostListItemSchema,
+    PostSchema,
+    PostUpdateSchema,
+    PublishSchema,
+    RejectSchema,
+)
 from core.api import Blueprint, StrictSchema, page_schema
 from core.errors import Invalid, NotFound
 from core.extensions import db
 from core.permissions import require
 from core.tenancy import load
-from content import lifecycle, services
-from content.jobs import schedule_publication
-from content.media import attach_media
-from content.models import Post
-from content.schemas import (EmptySchema, MediaSchema, PostCreateSchema, PostListArgs, PostListItemSchema,
-                             PostSchema, PostUpdateSchema, PublishSchema, RejectSchema)
 from hierarchy.models import Unit
 from inbox import effects
 

@@ -1,20 +1,20 @@
 """`flask demo`: a believable month of posts on every unit's page (Trà Vinh reported 600+ in its first month).
 
 Posts are built by `new_post` and `mark_published` (as the API's posts are) with explicit past timestamps and
-counted with `record_many`, so revisions, the `posts_published` events and the counters agree with the pages. Idempotent: a tenant that
-already has posts is left alone. Deterministic per tenant (seeded by its slug).
+counted with `record_many`, so revisions, the `posts_published` events and the counters agree with the pages.
+Idempotent: a tenant that already has posts is left alone. Deterministic per tenant (seeded by its slug).
 """
 import random
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from core.extensions import db
-from core.timeutil import utcnow
 from content.demo_texts import TEMPLATES, fill
 from content.lifecycle import mark_published
 from content.models import Post
 from content.services import new_post
+from core.extensions import db
+from core.timeutil import utcnow
 from metrics.events import record_many
 
 PER_UNIT = {"province": 45, "department": 10, "district": 16, "commune": 3.3}

@@ -2,8 +2,8 @@
 escaped by construction. Links are absolute; entry ids are tag URIs that survive a change of host."""
 from xml.etree import ElementTree as ET
 
-from core.timeutil import as_utc, utcnow
 from content.urls import post_url, tenant_slug
+from core.timeutil import as_utc, utcnow
 
 ATOM = "http://www.w3.org/2005/Atom"
 ET.register_namespace("", ATOM)

@@ -15,13 +15,13 @@ them uses `inbox.effects.commit()` (the Zalo sweep picks up anything missed with
 """
 from sqlalchemy import select
 
+from content.models import Post
+from content.policy import may_approve, needs_review, review_policy
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid
 from core.extensions import db
 from core.permissions import require
 from core.timeutil import as_utc, utcnow
-from content.models import Post
-from content.policy import may_approve, needs_review, review_policy
 
 ALLOWED_FROM = {
     "submit": {"draft", "hidden"},

@@ -7,13 +7,13 @@ import secrets
 
 from flask import current_app
 
+from content.models import Media
 from core import audit
 from core.errors import AppError, Conflict
 from core.extensions import db
 from core.media import MediaError, check_upload
 from core.permissions import require
 from core.storage import LocalStorage
-from content.models import Media
 
 EXTENSION_MIME = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "mp4": "video/mp4"}
 

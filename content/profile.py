@@ -3,11 +3,11 @@
 The columns live on `hierarchy.Unit`; they are changed here because the public page that shows them is
 content's, and only through this function, which checks `unit.edit` and leaves an audit record.
 """
+from content.media import media_storage, store_avatar
 from core import audit
 from core.errors import Invalid
 from core.extensions import db
 from core.permissions import require
-from content.media import media_storage, store_avatar
 
 PROFILE_LIMITS = {"address": 500, "phone": 50, "contact_hours": 255, "description": 2000}
 

@@ -5,12 +5,12 @@ from flask import request
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from content.models import Post, PostView
 from core.clientip import hashed_client
 from core.extensions import db
 from core.markdown import fold
 from core.tenancy import current_tenant_id
 from core.timeutil import local_today
-from content.models import Post, PostView
 from hierarchy.models import Unit
 
 # Crawlers, link previewers and automation: their fetches are not readers.

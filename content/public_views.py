@@ -7,15 +7,15 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 from flask_login import current_user
 from sqlalchemy import select
 
-from core.extensions import db
-from core.permissions import can
-from core.tenancy import load, platform_scope, set_request_tenant
 from content import public
 from content.feeds import build_feed
 from content.media import media_is_public, media_storage, mime_of_key
 from content.models import KINDS, Media, Post
 from content.services import paginate_posts
 from content.urls import unit_url
+from core.extensions import db
+from core.permissions import can
+from core.tenancy import load, platform_scope, set_request_tenant
 from hierarchy.models import Unit
 from hierarchy.services import root_unit, unit_by_code
 

@@ -1,9 +1,9 @@
 """JSON shapes of posts, revisions and media; input schemas refuse unknown fields (422 naming them)."""
 import marshmallow as ma
 
+from content.models import BODY_MAX, KINDS, STATUSES, TITLE_MAX
 from core.api import PageArgs, StrictSchema
 from core.timeutil import LOCAL_TZ, isoformat
-from content.models import BODY_MAX, KINDS, STATUSES, TITLE_MAX
 
 
 class LocalTime(ma.fields.Field):

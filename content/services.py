@@ -10,13 +10,13 @@ import re
 import nh3
 from sqlalchemy import func, select
 
+from content.models import Media, Post, PostRevision
 from core import audit
 from core.errors import Conflict, Invalid
 from core.extensions import db
 from core.markdown import fold, render_markdown
 from core.permissions import require, scope_clause
 from core.timeutil import utcnow
-from content.models import Media, Post, PostRevision
 
 # A published, approved or scheduled post is not edited in place: hide it first (it becomes a draft again
 # on the next edit and goes through review anew). Only `pinned` may change at any time.

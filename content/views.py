@@ -8,18 +8,18 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from core.errors import AppError, Invalid
-from core.extensions import db
-from core.markdown import render_markdown
-from core.permissions import can, require, scope_clause
-from core.tenancy import load
-from core.timeutil import LOCAL_TZ, to_local
 from content import lifecycle, services
 from content.jobs import schedule_publication
 from content.media import attach_media
 from content.models import KINDS, STATUSES, Post, PostRevision
 from content.profile import PROFILE_LIMITS, update_unit_profile
 from content.schemas import PostCreateSchema, PostUpdateSchema
+from core.errors import AppError, Invalid
+from core.extensions import db
+from core.markdown import render_markdown
+from core.permissions import can, require, scope_clause
+from core.tenancy import load
+from core.timeutil import LOCAL_TZ, to_local
 from hierarchy.models import Unit
 from inbox import effects
 

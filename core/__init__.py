@@ -12,8 +12,14 @@ from core import errors, ratelimit, security
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import localtime, select_locale
 from core.nav import header_widgets, nav_items
-from core.tenancy import (PLATFORM, TenantScopeMissing, current_scope, is_public_path, load_path_objects,
-                          set_request_tenant)
+from core.tenancy import (
+    PLATFORM,
+    TenantScopeMissing,
+    current_scope,
+    is_public_path,
+    load_path_objects,
+    set_request_tenant,
+)
 
 # Every feature package exposes `init_app(app)`, which registers its blueprints, API and CLI commands.
 FEATURES = ("tenants", "hierarchy", "content", "inbox", "zalo", "metrics")

@@ -11,7 +11,7 @@ import hashlib
 import json
 from contextlib import nullcontext
 
-from flask import has_request_context, request
+from flask import has_request_context
 from flask_login import current_user
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column

@@ -13,8 +13,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import distinct, or_, select
 
 from core.api import Blueprint as ApiBlueprint
-from core.api import Id
-from core.api import PageArgs, page_schema
+from core.api import Id, PageArgs, page_schema
 from core.audit import AuditLog
 from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db
@@ -128,7 +127,7 @@ def _date_arg(name):
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(fields={name: [_("Ngày không hợp lệ (YYYY-MM-DD).")]})
+        raise Invalid(fields={name: [_("Ngày không hợp lệ (YYYY-MM-DD).")]}) from None
 
 
 @bp.get("/audit")

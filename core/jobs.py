@@ -86,11 +86,12 @@ def queue(name="default"):
     return Queue(name, connection=redis())
 
 
-def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=len(RETRY_INTERVALS), timeout=600,
+def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=None, timeout=600,
             **kwargs):
     """Hand `func(*args)` to the queue after the caller's commit. Returns the rq job, or None when the job ran
     in-process (embedded default), was left to a sweep, or could not be enqueued (logged; a sweep recovers)."""
     at = as_utc(at)
+    retries = len(RETRY_INTERVALS) if retries is None else retries
     if current_app.config["REDIS_URL"] is None:
         if at is None or at <= utcnow() + timedelta(seconds=1):
             func(*args, **kwargs)

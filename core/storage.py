@@ -4,14 +4,16 @@ Keys are relative, '/'-separated paths chosen by the caller (e.g. ``posts/3/9f2c
 strictly, so a key can never name a file outside the store's root, whatever the store is backed by.
 An S3-compatible store can implement `Storage` with the same keys.
 """
+import contextlib
 import io
 import os
 import re
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 _SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
 _COPY_CHUNK = 1024 * 1024
@@ -104,10 +106,8 @@ class LocalStorage(Storage):
         return open(self.path(key), "rb")
 
     def delete(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path(key))
-        except FileNotFoundError:
-            pass
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 
 from flask import g, has_app_context
 from sqlalchemy import ForeignKey, Table, event, select
-from sqlalchemy.sql import visitors
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql import visitors
 
 PLATFORM = "platform"
 

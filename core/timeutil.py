@@ -1,19 +1,19 @@
 """Times are stored in UTC and shown in Asia/Ho_Chi_Minh; a "day" is a local day."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(value):
     """Naive datetimes read back from SQLite are UTC; make them aware."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def to_local(value):
@@ -31,7 +31,7 @@ def local_today():
 
 def local_day_bounds(day: date):
     """UTC instants [start, end) of one local day."""
-    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
     return start, start + timedelta(days=1)
 
 

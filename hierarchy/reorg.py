@@ -144,11 +144,14 @@ def check_merge(source, target):
         raise Invalid(fields={"target_id": ["Đơn vị nhận đã ngừng hoạt động."]})
     if target.is_within(source):
         raise Invalid(fields={"target_id": ["Không thể sáp nhập vào đơn vị cấp dưới của chính nó."]})
-    if _zalo_connection(source) is not None or source.zalo_oa_id:
-        if _zalo_connection(target) is not None or target.zalo_oa_id:
-            message = f"Cả hai đơn vị đều có Zalo OA: hãy ngắt kết nối OA của {source.name} hoặc {target.name} trước."
-            raise Conflict(message, fields={"target_id": [message]})
+    if _has_zalo_oa(source) and _has_zalo_oa(target):
+        message = f"Cả hai đơn vị đều có Zalo OA: hãy ngắt kết nối OA của {source.name} hoặc {target.name} trước."
+        raise Conflict(message, fields={"target_id": [message]})
     return False
+
+
+def _has_zalo_oa(unit):
+    return bool(unit.zalo_oa_id) or _zalo_connection(unit) is not None
 
 
 def _zalo_connection(unit):

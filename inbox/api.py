@@ -9,8 +9,17 @@ from hierarchy.models import Unit
 from inbox import effects, services
 from inbox.models import Tip
 from inbox.queries import tip_for, tips_in_scope
-from inbox.schemas import (ForwardIn, IdentityOut, ReasonIn, StaffMessageIn, StaffMessageOut, TipDetail,
-                           TipListArgs, TipListItem, TipPatch)
+from inbox.schemas import (
+    ForwardIn,
+    IdentityOut,
+    ReasonIn,
+    StaffMessageIn,
+    StaffMessageOut,
+    TipDetail,
+    TipListArgs,
+    TipListItem,
+    TipPatch,
+)
 
 blp = Blueprint("inbox_api", __name__, url_prefix="/api/v1", description="Tin báo (cán bộ)")
 

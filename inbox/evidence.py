@@ -12,7 +12,11 @@ from core.crypto import decrypt, encrypt, rotate
 from core.errors import TooLarge, UnsupportedMedia
 from core.extensions import db
 from core.media import (
-    EVIDENCE_TOO_LARGE, VIDEO_MAX_BYTES, MediaTooLargeError, UnsupportedMediaError, check_evidence,
+    EVIDENCE_TOO_LARGE,
+    VIDEO_MAX_BYTES,
+    MediaTooLargeError,
+    UnsupportedMediaError,
+    check_evidence,
 )
 from core.storage import EncryptedStorage, LocalStorage
 from core.timeutil import utcnow
@@ -29,10 +33,7 @@ def private_storage():
 
 def check_file(source):
     """(original bytes, CheckedMedia) for an upload, or 413/415 naming the `files` field."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        original = bytes(source)
-    else:
-        original = source.read(VIDEO_MAX_BYTES + 1)
+    original = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else source.read(VIDEO_MAX_BYTES + 1)
     try:
         if len(original) > VIDEO_MAX_BYTES:
             raise MediaTooLargeError(EVIDENCE_TOO_LARGE)

@@ -16,8 +16,16 @@ from core.extensions import db
 from core.tenancy import platform_scope
 from core.timeutil import utcnow
 from inbox import codes, vault
-from inbox.constants import (CATEGORIES, MAX_DESCRIPTION, MAX_FILES, MAX_MESSAGE, MAX_NAME, MAX_PHONE, MAX_PLACE,
-                             SEVERITIES)
+from inbox.constants import (
+    CATEGORIES,
+    MAX_DESCRIPTION,
+    MAX_FILES,
+    MAX_MESSAGE,
+    MAX_NAME,
+    MAX_PHONE,
+    MAX_PLACE,
+    SEVERITIES,
+)
 from inbox.deadlines import schedule_checks, set_deadlines
 from inbox.evidence import check_file, store_evidence
 from inbox.history import record_history

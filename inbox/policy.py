@@ -159,7 +159,7 @@ def canned_replies(unit):
 def install_defaults():
     """Copy the default policy into the tenant's tables (skips tables that already have rows)."""
     if db.session.execute(select(SlaPolicy.id).limit(1)).first() is None:
-        for category, (days, basis) in DEFAULT_RESOLVE_DAYS.items():
+        for category, (_days, basis) in DEFAULT_RESOLVE_DAYS.items():
             for severity, ack_hours in DEFAULT_ACK_HOURS.items():
                 deadlines = default_deadlines(category, severity)
                 db.session.add(SlaPolicy(category=category, severity=severity, ack_hours=ack_hours,

@@ -13,7 +13,7 @@ from core.extensions import db
 from core.tenancy import load
 from hierarchy.models import Unit
 from inbox.constants import CATEGORIES, SEVERITIES
-from inbox.policy import (CannedReply, RoutingRule, SlaPolicy, default_deadlines, install_defaults)
+from inbox.policy import CannedReply, RoutingRule, SlaPolicy, default_deadlines, install_defaults
 
 MAX_ACK_HOURS = 24 * 30
 MAX_RESOLVE_DAYS = 365

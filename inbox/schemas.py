@@ -4,8 +4,18 @@ from flask import url_for
 
 from core.api import Id, PageArgs, StrictSchema
 from core.timeutil import isoformat
-from inbox.constants import (CATEGORIES, CHANNELS, MAX_DESCRIPTION, MAX_MESSAGE, MAX_NAME, MAX_PHONE, MAX_PLACE,
-                             RESOLUTIONS, SEVERITIES, STATUSES)
+from inbox.constants import (
+    CATEGORIES,
+    CHANNELS,
+    MAX_DESCRIPTION,
+    MAX_MESSAGE,
+    MAX_NAME,
+    MAX_PHONE,
+    MAX_PLACE,
+    RESOLUTIONS,
+    SEVERITIES,
+    STATUSES,
+)
 from inbox.vault import pseudonym
 
 

@@ -1,6 +1,5 @@
 """Staff pages: the inbox list, the tip page and its actions, evidence files, notifications."""
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,8 +12,16 @@ from core.tenancy import load
 from hierarchy.models import Unit
 from inbox import effects, notify, services
 from inbox.api import apply_changes
-from inbox.constants import (CATEGORIES, CHANNELS, DELIVERY_LABELS, HISTORY_LABELS, RESOLUTIONS, SEVERITIES,
-                             STATUSES, TRANSITIONS)
+from inbox.constants import (
+    CATEGORIES,
+    CHANNELS,
+    DELIVERY_LABELS,
+    HISTORY_LABELS,
+    RESOLUTIONS,
+    SEVERITIES,
+    STATUSES,
+    TRANSITIONS,
+)
 from inbox.evidence import read_stripped
 from inbox.models import Escalation, Tip, TipAttachment, TipHistory, TipMessage
 from inbox.policy import canned_replies

@@ -86,7 +86,8 @@ def build_chart(key, title, points, lines, granularity, as_bars=False):
         step = plot_width / (count - 1) if count > 1 else 0
         centre = [chart.plot_left + (step * index if count > 1 else plot_width / 2) for index in range(count)]
         for line in chart.lines:
-            line.points = " ".join(f"{round(x, 1)},{y_of(value)}" for x, value in zip(centre, line.values))
+            line.points = " ".join(f"{round(x, 1)},{y_of(value)}"
+                                   for x, value in zip(centre, line.values, strict=False))
     for line in chart.lines:
         line.total = sum(line.values)
     chart.y_ticks = [(y_of(top * fraction), number(top * fraction)) for fraction in (0, 0.5, 1)]

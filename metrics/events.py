@@ -106,7 +106,7 @@ def subtrees_above(unit_path):
     """[(subtree path, its parent's path)] of every subtree holding the unit at `unit_path`, but the root's:
     '/84/842/29236/' → [('/84/842/', '/84/'), ('/84/842/29236/', '/84/842/')]."""
     prefixes = path_prefixes(unit_path)
-    return list(zip(prefixes[1:], prefixes[:-1]))
+    return list(zip(prefixes[1:], prefixes[:-1], strict=False))
 
 
 def _check_metric(metric):

@@ -7,9 +7,9 @@ of events. A unit's children are told apart by the path segment that follows the
 per-child breakdown is one GROUP BY, not a query per child.
 """
 from collections import defaultdict
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.orm import lazyload
@@ -175,7 +175,7 @@ def _aggregate(unit, day_from, day_to, metrics, group, today=None, granularity=N
     if filtered:
         params["metrics"] = list(metrics)
     counts = []
-    for kind, ranges in zip(_RANGE_KINDS, (plan.months, plan.plus_days, plan.minus_days)):
+    for kind, ranges in zip(_RANGE_KINDS, (plan.months, plan.plus_days, plan.minus_days), strict=False):
         for index, (low, high) in enumerate(ranges):
             params[f"{kind}{index}_from"], params[f"{kind}{index}_to"] = low, high
         counts.append(len(ranges))
@@ -217,7 +217,7 @@ def _statement(dialect, group, months, plus_days, minus_days, filtered):
     sql = (f"SELECT {keys}, CAST(sum(value) AS BIGINT) AS value FROM ({' UNION ALL '.join(parts)}) AS counters "
            f"GROUP BY {keys}")
     dates = [bindparam(f"{kind}{index}_{end}", type_=Date)
-             for kind, count in zip(_RANGE_KINDS, (months, plus_days, minus_days))
+             for kind, count in zip(_RANGE_KINDS, (months, plus_days, minus_days), strict=False)
              for index in range(count) for end in ("from", "to")]
     statement = text(sql).bindparams(*dates)
     if filtered:

@@ -11,7 +11,7 @@ from core.permissions import can
 from core.timeutil import local_today
 from hierarchy.models import Unit
 from metrics import charts
-from metrics.dashboard import COLUMNS, COLUMN_KEYS, DEFAULT_SORT, build_dashboard
+from metrics.dashboard import COLUMN_KEYS, COLUMNS, DEFAULT_SORT, build_dashboard
 from metrics.periods import PRESETS, days_between, preset_range
 from metrics.schemas import DEFAULT_DAYS, range_errors
 from metrics.services import unit_for_metrics

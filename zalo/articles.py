@@ -18,8 +18,7 @@ from core.tenancy import load, platform_scope
 from core.timeutil import utcnow
 from inbox import effects
 from zalo import tokens
-from zalo.errors import (ArticleProcessing, InvalidAccessToken, RateLimited, SetupRequired, ZaloError,
-                         ZaloUnavailable)
+from zalo.errors import ArticleProcessing, InvalidAccessToken, RateLimited, SetupRequired, ZaloError, ZaloUnavailable
 from zalo.models import ZaloArticle
 from zalo.outbox import error_code
 from zalo.services import client, connection_for_oa

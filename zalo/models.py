@@ -4,8 +4,18 @@ Secrets and tokens are Fernet-encrypted (`core.crypto`, IDENTITY_KEY) and only t
 are kept readable, for the settings page. A stored webhook body identifies citizens: it is encrypted and
 dropped once processed, while the de-duplication key stays (Zalo may retry a delivery long after).
 """
-from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.crypto import decrypt_text, encrypt

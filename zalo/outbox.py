@@ -23,8 +23,7 @@ from inbox.models import Tip, TipMessage
 from inbox.services import add_system_message, set_delivery_state
 from zalo import tokens
 from zalo.client import split_text
-from zalo.errors import (InvalidAccessToken, RateLimited, RecipientUnreachable, SetupRequired, ZaloError,
-                         ZaloUnavailable)
+from zalo.errors import InvalidAccessToken, RateLimited, RecipientUnreachable, SetupRequired, ZaloError, ZaloUnavailable
 from zalo.models import MessageRef, Outbox
 from zalo.services import client, connection_for_oa
 from zalo.transactions import begin_writing

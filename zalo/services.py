@@ -132,7 +132,6 @@ def rotate_secrets():
     """Re-encrypt every secret, token, stored body, URL and pending text of the channel under the newest
     IDENTITY_KEY (run after putting a new key first, before dropping the old one). Returns a count."""
     from core.crypto import rotate
-
     from zalo.models import MediaFetch, Outbox, WebhookDelivery
 
     columns = {ZaloApp: ("app_secret_enc", "oa_secret_key_enc"),

@@ -4,8 +4,7 @@
 """
 import hashlib
 import os
-import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
@@ -36,7 +35,7 @@ class NaiveTip(db.Model):
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
-                                                 default=lambda: datetime.now(timezone.utc))
+                                                 default=lambda: datetime.now(UTC))
 
 
 def create_app():

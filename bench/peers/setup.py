@@ -9,7 +9,8 @@ import sys
 import venv
 from pathlib import Path
 
-from bench.common import PEER_DATABASE as DATABASE, database_url, log, recreate_database
+from bench.common import PEER_DATABASE as DATABASE
+from bench.common import database_url, log, recreate_database
 
 PEERS = Path(__file__).resolve().parent
 VENV = PEERS / ".venv"

@@ -53,12 +53,12 @@ def measure_all(ctx, repeat, with_events=True):
                 day_from = today - timedelta(days=days - 1)
                 args = (tenant_id, path + "%", day_from, today)
                 figures = {
-                    "rollup": timings(lambda: rollup(unit, day_from, today), repeat),
-                    "naive_sum": timings(lambda: connection.execute(NAIVE_SQL, args).fetchall(), repeat),
+                    "rollup": timings(lambda day_from=day_from: rollup(unit, day_from, today), repeat),
+                    "naive_sum": timings(lambda args=args: connection.execute(NAIVE_SQL, args).fetchall(), repeat),
                 }
                 if with_events:
-                    figures["events_recount"] = timings(lambda: connection.execute(EVENTS_SQL, args).fetchall(),
-                                                        max(3, repeat // 20))
+                    recount = lambda args=args: connection.execute(EVENTS_SQL, args).fetchall()  # noqa: E731
+                    figures["events_recount"] = timings(recount, max(3, repeat // 20))
                 totals = rollup(unit, day_from, today).totals
                 naive = {metric: int(value) for metric, value in connection.execute(NAIVE_SQL, args).fetchall()}
                 agree = agree and all(totals.get(metric, 0) == value for metric, value in naive.items())

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from datetime import date, timedelta
 
+from bench.bulk import Calendar, seeded
 from bench.common import RESULTS_DIR, ROOT, connect, log, ratio
 from bench.dataset import inbox_models
-from bench.bulk import Calendar, seeded
 from bench.tipsgen import TipWriter
 
 FULL_ROWS = 1_000_000
@@ -81,6 +81,8 @@ def profile_product_csv(params, rows_limit):
     import io
     from itertools import islice
 
+    from flask_babel import force_locale
+
     from bench.common import bench_app
     from bench.profiling import library_split, profile
     from core.tenancy import tenant_scope
@@ -88,8 +90,6 @@ def profile_product_csv(params, rows_limit):
     from hierarchy.services import root_unit
     from metrics.exports.reports import Params, tips_report
     from metrics.exports.writers import write_csv
-
-    from flask_babel import force_locale
 
     app = bench_app(params["database"])
     with app.app_context(), force_locale("vi"), tenant_scope(params["tenant_id"]):

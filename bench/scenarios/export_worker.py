@@ -25,6 +25,8 @@ HEADER = ["Mã tin báo", "Mã đơn vị", "Đơn vị đang xử lý", "Đơn 
 
 
 def product(params, out_path, fmt, clock):
+    from flask_babel import force_locale
+
     from bench.common import bench_app
     from core.tenancy import tenant_scope
     from core.timeutil import local_day_bounds
@@ -33,8 +35,6 @@ def product(params, out_path, fmt, clock):
     from metrics.exports.jobs import PROGRESS_EVERY
     from metrics.exports.reports import Params, tips_report
     from metrics.exports.writers import write_xlsx
-
-    from flask_babel import force_locale
 
     app = bench_app(params["database"])
     # As the export job runs it: labels are translated outside any request.
@@ -62,11 +62,12 @@ def copy_csv(params, out_path):
     from bench.common import connect
 
     rows = 0
-    with connect(params["database"]) as connection, connection.cursor() as cursor, open(out_path, "wb") as out:
-        with cursor.copy(f"COPY ({raw_sql(params)}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-            for block in copy:
-                out.write(block)
-                rows += bytes(block).count(b"\n")
+    statement = f"COPY ({raw_sql(params)}) TO STDOUT WITH (FORMAT csv, HEADER true)"
+    with (connect(params["database"]) as connection, connection.cursor() as cursor, open(out_path, "wb") as out,
+          cursor.copy(statement) as copy):
+        for block in copy:
+            out.write(block)
+            rows += bytes(block).count(b"\n")
     return rows - 1
 
 

@@ -99,8 +99,9 @@ def configure(ctx):
         db.engine.dispose()
 
 
-def drain(env, timeout, workers=max(1, WORKERS // 2)):
+def drain(env, timeout, workers=None):
     """Run rq workers (one per core) in burst mode until the queues are empty; returns their wall time."""
+    workers = workers or max(1, WORKERS // 2)
     started = time.perf_counter()
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "worker", "--burst"]
     processes = [Process(f"zalo-worker-{index}", command, env=env, max_seconds=timeout) for index in range(workers)]

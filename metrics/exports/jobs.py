@@ -115,10 +115,8 @@ class _Progress:
 
 
 def _counted(rows, progress):
-    done = 0
-    for row in rows:
+    for done, row in enumerate(rows, 1):
         yield row
-        done += 1
         if done % PROGRESS_EVERY == 0:
             progress(done)
 

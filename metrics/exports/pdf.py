@@ -137,7 +137,7 @@ def _section_context(section: Section, row_limit: int) -> dict[str, Any]:
     convert = make_row_converter(columns)
     rows = iter(section.rows)
     shown = [
-        [format_vietnamese(column.type, value) for column, value in zip(columns, convert(row))]
+        [format_vietnamese(column.type, value) for column, value in zip(columns, convert(row), strict=False)]
         for row in itertools.islice(rows, row_limit)
     ]
     omitted = sum(1 for _ in rows)

@@ -11,7 +11,7 @@ reporter.
 """
 import json
 from collections.abc import Callable, Iterable, Mapping
-from datetime import timezone
+from datetime import UTC
 from typing import NamedTuple
 
 from sqlalchemy import case, func, null, or_, select
@@ -85,7 +85,7 @@ def as_mappings(report):
     """The report's rows as dicts by column key (the PDF picks its columns by key); registers stream tuples."""
     keys = [column[0] for column in report.columns]
     for row in report.rows:
-        yield row if isinstance(row, Mapping) else dict(zip(keys, row))
+        yield row if isinstance(row, Mapping) else dict(zip(keys, row, strict=False))
 
 
 def count_of(statement):
@@ -182,7 +182,7 @@ def metrics_report(p):
 def _aware(moment):
     """`moment` comparable with aware datetimes: naive ones (read back from SQLite) are UTC. Cheaper than
     `as_utc`, which converts aware ones too: a register compares two per row."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _sla_state(resolution, resolved_at, closed_at, resolve_due_at, now):

@@ -102,7 +102,7 @@ def open_download(user, export_id):
     try:
         stream = private_storage().open(export.file_key)
     except FileNotFoundError:
-        raise NotFound(_("Không tìm thấy tệp."))
+        raise NotFound(_("Không tìm thấy tệp.")) from None
     audit.record("export.download", target=export, unit_id=export.unit_id,
                  details={"report": export.report, "format": export.format, "sha256": export.sha256})
     return export, stream

@@ -18,7 +18,7 @@ import itertools
 import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, BinaryIO, NamedTuple
 from zoneinfo import ZoneInfo
@@ -68,7 +68,7 @@ def neutralise_formula(text: str) -> str:
 def to_local_time(moment: datetime) -> datetime:
     """The naive Asia/Ho_Chi_Minh wall time of ``moment``; a naive ``moment`` is taken as UTC."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(LOCAL_TZ).replace(tzinfo=None)
 
 
@@ -247,9 +247,10 @@ def write_csv(
         writer = csv.writer(text_out)
         writer.writerow([neutralise_formula(column.label) for column in columns])
         write_row, count = writer.writerow, 0
-        for count, values in enumerate(values_of_rows, 1):
+        for count, values in enumerate(values_of_rows, 1):  # noqa: B007 - the count is the return value
             # None is written as an empty field by the csv module itself.
-            write_row([None if value is None else cell(value) for cell, value in zip(formatters, values)])
+            write_row([None if value is None else cell(value)
+                       for cell, value in zip(formatters, values, strict=False)])
     finally:
         # Hand the caller's file back open: closing the wrapper would close it too.
         text_out.detach()
@@ -304,7 +305,7 @@ class _XlsxSheetWriter:
             self._start_sheet()
         self._row += 1
         sheet, row = self._sheet, self._row
-        for col, (write_cell, value) in enumerate(zip(self._cells, values)):
+        for col, (write_cell, value) in enumerate(zip(self._cells, values, strict=False)):
             if value is not None:
                 write_cell(sheet, row, col, value)
 
@@ -366,7 +367,7 @@ def write_xlsx(
         )
         sheets = _XlsxSheetWriter(workbook, columns, sheet_name)
         count = 0
-        for count, values in enumerate(values_of_rows, 1):
+        for count, values in enumerate(values_of_rows, 1):  # noqa: B007 - the count is the return value
             sheets.write_row(values)
         sheets.finish_sheet()
         workbook.close()

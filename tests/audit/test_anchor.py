@@ -89,8 +89,8 @@ def test_a_truncated_chain_is_caught_by_the_anchor(app_ctx, anchor_dir, tenant_a
         last_seq = head.last_seq
         db.session.execute(text("DELETE FROM audit_log WHERE chain = :chain AND seq = :seq"),
                            {"chain": chain, "seq": last_seq})
-        db.session.execute(text("UPDATE audit_chain_heads SET last_seq = :seq, last_hash = "
-                                "(SELECT hash FROM audit_log WHERE chain = :chain AND seq = :seq) WHERE chain = :chain"),
+        db.session.execute(text("UPDATE audit_chain_heads SET last_seq = :seq, last_hash = (SELECT hash FROM "
+                                "audit_log WHERE chain = :chain AND seq = :seq) WHERE chain = :chain"),
                            {"seq": last_seq - 1, "chain": chain})
         db.session.commit()
         db.session.expire_all()

@@ -22,7 +22,8 @@ def _seed(world, in_tenant, tenant_a):
     ids = {}
     with in_tenant(tenant_a):
         with time_machine.travel(utcnow() - timedelta(days=20), tick=False):
-            ids["old"] = audit.record("seed.old", unit_id=units["commune"].id, actor=(None, "nguoi.cu@tra-vinh.test")).id
+            ids["old"] = audit.record("seed.old", unit_id=units["commune"].id,
+                                      actor=(None, "nguoi.cu@tra-vinh.test")).id
         ids["commune"] = audit.record("seed.commune", unit_id=units["commune"].id,
                                       actor=(None, "can.bo@tra-vinh.test")).id
         ids["department"] = audit.record("seed.department", unit_id=units["department"].id,

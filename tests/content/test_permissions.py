@@ -3,9 +3,9 @@ import pytest
 
 
 def test_sibling_commune_admin_gets_404(posts_api, world, client, bearer):
-    from tenants import services
     from core.extensions import db
     from core.tenancy import tenant_scope
+    from tenants import services
 
     a = world["a"]
     with tenant_scope(a.tenant_id):

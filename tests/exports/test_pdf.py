@@ -2,7 +2,7 @@
 import io
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -22,7 +22,8 @@ HOSTILE = '<b>đậm</b><img src="http://evil.example/x.png"><script>alert(1)</s
 
 
 def _rows(count):
-    return ({"unit": f"Công an xã số {n}", "received": 1000 + n, "on_time": 0.953, "day": date(2025, 3, 5)} for n in range(count))
+    return ({"unit": f"Công an xã số {n}", "received": 1000 + n, "on_time": 0.953, "day": date(2025, 3, 5)}
+            for n in range(count))
 
 
 def _render(**overrides):
@@ -30,9 +31,10 @@ def _render(**overrides):
         "title": "Báo cáo tiếp nhận tin báo",
         "scope": "Công an tỉnh Trà Vinh",
         "period": (date(2025, 3, 1), date(2025, 3, 31)),
-        "generated_at": datetime(2025, 3, 31, 17, 5, tzinfo=timezone.utc),
+        "generated_at": datetime(2025, 3, 31, 17, 5, tzinfo=UTC),
         "sections": [("Tin báo theo đơn vị", COLUMNS, _rows(80)), ("Tin báo theo lĩnh vực", COLUMNS, [])],
-        "chart": BarChart("Tin báo theo huyện", [("Thành phố Trà Vinh", 1234), ("Huyện Càng Long", 75), ("Huyện Cầu Kè", 0)]),
+        "chart": BarChart("Tin báo theo huyện",
+                          [("Thành phố Trà Vinh", 1234), ("Huyện Càng Long", 75), ("Huyện Cầu Kè", 0)]),
         "audit_hash": AUDIT_HASH,
     } | overrides
     out = io.BytesIO()

@@ -2,13 +2,12 @@
 import csv
 import io
 import tracemalloc
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import openpyxl
 import pytest
 
-from metrics.exports import Column, write_csv, write_xlsx
-from metrics.exports import writers
+from metrics.exports import Column, write_csv, write_xlsx, writers
 
 COLUMNS = [
     ("unit", "Đơn vị", "text"),
@@ -28,7 +27,7 @@ def _row(unit="Công an xã Long Đức", received=12, **overrides):
         "hours": 3.25,
         "on_time": 0.953,
         "day": date(2025, 3, 5),
-        "created_at": datetime(2025, 3, 5, 7, 30, tzinfo=timezone.utc),
+        "created_at": datetime(2025, 3, 5, 7, 30, tzinfo=UTC),
     }
     return row | overrides
 
@@ -71,7 +70,7 @@ def test_csv_leaves_the_callers_file_open():
 def test_csv_neutralises_formula_text_but_not_numbers():
     out = io.BytesIO()
     write_csv(COLUMNS, [_row(text, received=-5) for text in INJECTIONS], out)
-    for text, line in zip(INJECTIONS, _csv_rows(out.getvalue())[1:]):
+    for text, line in zip(INJECTIONS, _csv_rows(out.getvalue())[1:], strict=False):
         assert line[0] == "'" + text
         assert line[1] == "-5"
 
@@ -107,7 +106,7 @@ def test_xlsx_injection_text_stays_text_and_negative_numbers_stay_numbers():
     write_xlsx(COLUMNS, [_row(text, received=-5) for text in INJECTIONS], out)
     rows = list(_xlsx_sheet(out.getvalue()).iter_rows(min_row=2))
     assert len(rows) == len(INJECTIONS)
-    for text, (unit, received, *_rest) in zip(INJECTIONS, rows):
+    for text, (unit, received, *_rest) in zip(INJECTIONS, rows, strict=False):
         assert unit.data_type == "s"
         # openpyxl does not unescape the OOXML form of a carriage return in an inline string.
         assert unit.value.replace("_x000D_", "\r") == "'" + text

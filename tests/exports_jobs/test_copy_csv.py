@@ -1,6 +1,6 @@
 """On PostgreSQL the tips register's CSV comes from COPY: the same bytes as the Python writer, row for row."""
 import io
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -31,7 +31,7 @@ def postgresql_only(app_ctx):
 def _local_midnight(days_ago):
     """The UTC instant of a local midnight `days_ago` days back."""
     day = local_today() - timedelta(days=days_ago)
-    return datetime.combine(day, time(), LOCAL_TZ).astimezone(timezone.utc)
+    return datetime.combine(day, time(), LOCAL_TZ).astimezone(UTC)
 
 
 def _rename_units(world):

@@ -63,7 +63,7 @@ def test_xlsx_tips_register_of_a_district_has_its_rows_and_no_identity(world, be
     assert not set(outside) & set(codes)
     for secret in IDENTITY:
         assert secret not in text
-    by_code = {row[0]: dict(zip(header, row)) for row in body}
+    by_code = {row[0]: dict(zip(header, row, strict=False)) for row in body}
     first = by_code[inside[0]]
     assert first["Loại tin"] == "Tố giác tội phạm" and first["Mức độ"] == "Cao"
     assert first["Trạng thái"] == "Đã đóng" and first["Kết quả"] == "Đã xử lý"
@@ -113,7 +113,7 @@ def test_metrics_and_sla_reports(world, bearer, export_file, make_tip, in_tenant
                                unit_id=world["a"].units["district"].id, **_period())
     rows, _text = _workbook_text(data)
     header = rows[0]
-    records = [dict(zip(header, row)) for row in rows[1:]]
+    records = [dict(zip(header, row, strict=False)) for row in rows[1:]]
     crime = next(r for r in records if r["Loại tin"] == "Tố giác tội phạm")
     complaint = next(r for r in records if r["Loại tin"] == "Khiếu nại")
     assert (crime["Đúng hạn"], crime["Trễ hạn"], crime["Tỷ lệ đúng hạn"]) == (1, 0, 1)
@@ -130,7 +130,7 @@ def test_metrics_and_sla_reports(world, bearer, export_file, make_tip, in_tenant
                                unit_id=world["a"].units["district"].id, **_period())
     rows, _text = _workbook_text(data)
     header = rows[0]
-    records = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+    records = {row[0]: dict(zip(header, row, strict=False)) for row in rows[1:]}
     assert records[world["a"].units["commune"].code]["Tin báo tiếp nhận"] == 5
     total = next(r for r in records.values() if r["Đơn vị"] == "Tổng cộng")
     assert total["Đúng hạn"] == 3 and total["Trễ hạn"] == 1 and total["Tỷ lệ đúng hạn"] == 0.75
@@ -171,7 +171,7 @@ def test_posts_register(world, bearer, export_file, in_tenant, tenant_a):
                               unit_id=world["a"].units["district"].id, **_period())
     rows, _text = _workbook_text(data)
     header = rows[0]
-    records = [dict(zip(header, row)) for row in rows[1:]]
+    records = [dict(zip(header, row, strict=False)) for row in rows[1:]]
     assert sorted(r["Tiêu đề"] for r in records) == ["Cảnh giác lừa đảo 0", "Cảnh giác lừa đảo 1"]
     assert {r["Trạng thái"] for r in records} == {"Đã đăng", "Nháp"} and state["row_count"] == 2
     assert {r["Loại bài"] for r in records} == {"Cảnh báo"}

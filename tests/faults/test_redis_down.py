@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from core.extensions import db
 from core.tenancy import tenant_scope
-from core.timeutil import utcnow
 from tests.faults.conftest import SERVICES_ONLY
 
 pytestmark = [pytest.mark.services, SERVICES_ONLY]

@@ -13,8 +13,11 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.specs.openapi.checks import (content_type_conformance, positive_data_acceptance,
-                                               response_schema_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    positive_data_acceptance,
+    response_schema_conformance,
+)
 
 from core.extensions import db
 

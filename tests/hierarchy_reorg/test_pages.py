@@ -32,7 +32,7 @@ def _unit(world, key, tenant="a"):
 def test_moving_a_commune_shows_what_moves_then_moves_it(client, world, login_as, staged):
     token = login_as("director")
     commune = world["a"].units["commune"]
-    assert 'href="/app/units/%d/move"' % commune.id in client.get("/app/units/reorg").get_data(as_text=True)
+    assert f'href="/app/units/{commune.id}/move"' in client.get("/app/units/reorg").get_data(as_text=True)
     chooser = client.get(f"/app/units/{commune.id}/move").get_data(as_text=True)
     assert f'value="{staged["district_id"]}"' in chooser
     page = client.get(f"/app/units/{commune.id}/move?parent_id={staged['district_id']}")

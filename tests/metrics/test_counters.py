@@ -1,9 +1,8 @@
 """Counting: the local day of an event, daily and monthly counters kept together, rebuild == incremental."""
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
-
 from sqlalchemy import select
 
 from core.extensions import db
@@ -16,9 +15,9 @@ from tests.metrics.conftest import counters, subtree_counters
 def test_an_event_at_2330_utc_counts_on_the_next_local_day(app_ctx, tenant_a, in_tenant):
     commune = tenant_a.units["commune"].id
     with in_tenant(tenant_a):
-        record("tips_received", commune, at=datetime(2025, 3, 31, 23, 30, tzinfo=timezone.utc))
-        record("tips_received", commune, at=datetime(2025, 3, 31, 16, 59, 59, tzinfo=timezone.utc))
-        record("tips_received", commune, at=datetime(2025, 3, 31, 17, 0, 0, tzinfo=timezone.utc))
+        record("tips_received", commune, at=datetime(2025, 3, 31, 23, 30, tzinfo=UTC))
+        record("tips_received", commune, at=datetime(2025, 3, 31, 16, 59, 59, tzinfo=UTC))
+        record("tips_received", commune, at=datetime(2025, 3, 31, 17, 0, 0, tzinfo=UTC))
         assert counters(DailyCounter) == {(commune, date(2025, 4, 1), "tips_received"): 2,
                                           (commune, date(2025, 3, 31), "tips_received"): 1}
         # 23:30 UTC on the last day of March is April locally: the month counter follows the local day.
@@ -29,7 +28,7 @@ def test_an_event_at_2330_utc_counts_on_the_next_local_day(app_ctx, tenant_a, in
 def test_first_response_counts_sum_count_and_one_bucket(app_ctx, tenant_a, in_tenant):
     district = tenant_a.units["district"].id
     with in_tenant(tenant_a):
-        record_first_response(district, 5 * 3600, at=datetime(2025, 5, 2, 3, tzinfo=timezone.utc))
+        record_first_response(district, 5 * 3600, at=datetime(2025, 5, 2, 3, tzinfo=UTC))
         assert counters(DailyCounter) == {
             (district, date(2025, 5, 2), "first_response_seconds_sum"): 18000,
             (district, date(2025, 5, 2), "first_response_count"): 1,
@@ -39,11 +38,11 @@ def test_first_response_counts_sum_count_and_one_bucket(app_ctx, tenant_a, in_te
 def test_record_many_matches_record_one_by_one(app_ctx, tenant_a, in_tenant):
     units = tenant_a.units
     entries = [{"metric": "post_views", "unit_id": units["commune"].id, "value": 7,
-                "at": datetime(2025, 1, 31, 18, tzinfo=timezone.utc)},
+                "at": datetime(2025, 1, 31, 18, tzinfo=UTC)},
                {"metric": "post_views", "unit_id": units["commune"].id, "value": 3,
-                "at": datetime(2025, 2, 1, 2, tzinfo=timezone.utc)},
+                "at": datetime(2025, 2, 1, 2, tzinfo=UTC)},
                {"metric": "followers_gained", "unit_id": units["root"].id, "value": 40,
-                "at": datetime(2025, 2, 3, tzinfo=timezone.utc)}]
+                "at": datetime(2025, 2, 3, tzinfo=UTC)}]
     with in_tenant(tenant_a):
         assert record_many(entries) == 3
         bulk = counters(DailyCounter), counters(MonthlyCounter)
@@ -62,11 +61,11 @@ def test_record_rejects_an_unknown_metric(app_ctx, tenant_a, in_tenant):
 
 def test_rebuild_restores_lost_counters_and_leaves_other_tenants_alone(app_ctx, tenant_a, tenant_b, in_tenant):
     with in_tenant(tenant_b):
-        record("tips_received", tenant_b.units["commune"].id, at=datetime(2025, 6, 1, tzinfo=timezone.utc))
+        record("tips_received", tenant_b.units["commune"].id, at=datetime(2025, 6, 1, tzinfo=UTC))
         theirs = counters(DailyCounter)
     with in_tenant(tenant_a):
-        record("messages_in", tenant_a.units["commune"].id, 4, at=datetime(2025, 6, 1, tzinfo=timezone.utc))
-        record("messages_in", tenant_a.units["sibling"].id, at=datetime(2025, 6, 30, 20, tzinfo=timezone.utc))
+        record("messages_in", tenant_a.units["commune"].id, 4, at=datetime(2025, 6, 1, tzinfo=UTC))
+        record("messages_in", tenant_a.units["sibling"].id, at=datetime(2025, 6, 30, 20, tzinfo=UTC))
         expected = counters(DailyCounter), counters(MonthlyCounter), subtree_counters()
         db.session.execute(db.update(DailyCounter).values(value=99))
         db.session.execute(db.delete(MonthlyCounter))

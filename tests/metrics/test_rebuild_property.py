@@ -2,7 +2,7 @@
 every monthly counter equals the sum of its daily counters, and every subtree counter the sum of the monthly
 counters of the subtree's units."""
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +14,8 @@ from metrics.services import rebuild_counters
 
 UNIT_KEYS = ("root", "department", "district", "commune", "sibling")
 # Local midnight is 17:00 UTC; month ends, a leap day and a year end are where grouping mistakes show.
-EDGES = [datetime(2024, 2, 28, 17, tzinfo=timezone.utc), datetime(2024, 2, 29, 17, tzinfo=timezone.utc),
-         datetime(2025, 1, 31, 17, tzinfo=timezone.utc), datetime(2025, 12, 31, 17, tzinfo=timezone.utc)]
+EDGES = [datetime(2024, 2, 28, 17, tzinfo=UTC), datetime(2024, 2, 29, 17, tzinfo=UTC),
+         datetime(2025, 1, 31, 17, tzinfo=UTC), datetime(2025, 12, 31, 17, tzinfo=UTC)]
 
 moments = st.builds(lambda edge, minutes: edge + timedelta(minutes=minutes),
                     st.sampled_from(EDGES), st.integers(min_value=-120, max_value=120))

@@ -1,7 +1,7 @@
 """Roll-ups: sums up the tree without double counting, month aggregates equal day sums, cost independent of
 the number of events."""
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -66,7 +66,7 @@ def test_parent_totals_are_own_plus_children_and_nothing_counts_twice(app_ctx, t
 def test_month_aggregates_give_the_same_totals_as_days_across_month_edges(app_ctx, tenant_a, in_tenant):
     generator = random.Random(7)
     keys = ("root", "department", "district", "commune", "sibling")
-    start = datetime(2024, 11, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 11, 1, tzinfo=UTC)
     entries = [{"metric": generator.choice(("tips_received", "post_views", "followers_lost")),
                 "unit_id": tenant_a.units[generator.choice(keys)].id, "value": generator.randint(1, 9),
                 "at": start + timedelta(minutes=generator.randint(0, 240 * 24 * 60))} for _ in range(600)]

@@ -18,7 +18,8 @@ def _lists(a):
     commune = a.units["commune"].id
     api = ["/api/v1/units?q={v}", "/api/v1/units?code={v}", f"/api/v1/units/{commune}/posts?q={{v}}&subtree=true",
            "/api/v1/audit?actor={v}&action={v}", "/api/v1/tips?status={v}", "/api/v1/units?kind={v}"]
-    pages = ["/app/tree?q={v}", "/app/posts?q={v}", "/app/inbox?status={v}&unit_id={v}", "/app/audit?actor={v}&action={v}",
+    pages = ["/app/tree?q={v}", "/app/posts?q={v}", "/app/inbox?status={v}&unit_id={v}",
+             "/app/audit?actor={v}&action={v}",
              "/app/zalo?q={v}", "/app/users?page={v}", f"/p/{a.slug}/tim-kiem?q={{v}}", "/app/dashboard?unit_id={v}"]
     return api, pages
 

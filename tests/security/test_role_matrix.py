@@ -9,7 +9,8 @@ as a browser sends them. The objects: the commune (inside every role's subtree) 
 (inside only the province-level roles' subtree).
 """
 import io
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import pytest
 
@@ -107,7 +108,8 @@ CASES = {
     ("content_api.post_publish", "POST"): _lifecycle("approved", "publish"),
     ("content_api.post_hide", "POST"): _lifecycle("published", "hide"),
     ("content_api.upload_media", "POST"): Case("POST", "/api/v1/posts/{post}/media", "post.edit", "object",
-                                               "post:draft", lambda ids: {"files": {"file": (io.BytesIO(png_bytes()), "a.png")}}),
+                                               "post:draft",
+                                               lambda ids: {"files": {"file": (io.BytesIO(png_bytes()), "a.png")}}),
     ("inbox_api.list_tips", "GET"): Case("GET", "/api/v1/tips", "tip.view", "tenant"),
     ("inbox_api.get_tip", "GET"): Case("GET", "/api/v1/tips/{tip}", "tip.view", "object", "tip"),
     ("inbox_api.patch_tip", "PATCH"): Case("PATCH", "/api/v1/tips/{tip}", "tip.handle", "object", "tip",
@@ -353,7 +355,7 @@ class Walker:
         if "{" in url:
             value = self._object(case.obj, where, fresh)
             for name in ("tip", "attachment", "post", "user", "export", "token", "rule", "reply"):
-                url = url.replace("{%s}" % name, str(value))
+                url = url.replace(f"{{{name}}}", str(value))
             url = url.replace("{unit}", str(unit.id))
         body = case.body(ids) if case.body else {}
         return self.session.request(case.method, url, **body)

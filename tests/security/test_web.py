@@ -6,8 +6,6 @@ import re
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 
-import pytest
-
 from tests.security.conftest import csrf_of, png_bytes, sign_in
 
 STRONG = {"SECRET_KEY": "p" * 48, "IDENTITY_KEY": "Y3ZHN0tOeGR3WmdSZk5wS2NxV0ZtYlNqZ3J5dFJ2ZEM="}

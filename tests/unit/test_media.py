@@ -55,7 +55,7 @@ def _assert_no_metadata(data):
 
 
 def _close_to(pixel, colour, tolerance=40):
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour, strict=False))
 
 
 def test_jpeg_loses_gps_exif_and_xmp_and_stays_upright():

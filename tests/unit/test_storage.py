@@ -100,7 +100,8 @@ def test_a_failed_write_leaves_the_old_object_and_no_temporary_file(store):
 
 def test_the_object_appears_only_when_it_is_complete(store, monkeypatch):
     def fail_replace(source, target):
-        assert open(source, "rb").read() == b"new"
+        with open(source, "rb") as written:
+            assert written.read() == b"new"
         raise OSError("disk full")
 
     store.save("a.bin", b"old")
