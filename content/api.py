@@ -1,8 +1,8 @@
 """The posts API: `/api/v1/units/<id>/posts`, `/api/v1/posts/<id>` and its lifecycle actions and media.
 
 Every handler is the same pipeline: load (404) → service (which checks `can()`: 404 out of scope, 403
-without the right) → commit → answer. Scheduled publishing and Zalo article jobs are enqueued only after
-the commit.
+without the right) → commit → answer. The jobs the services queue (scheduled publishing, Zalo articles)
+are enqueued by the commit.
 """
 from flask import request
 from flask.views import MethodView
@@ -10,7 +10,6 @@ from flask_login import current_user, login_required
 from flask_smorest.fields import Upload
 
 from content import lifecycle, services
-from content.jobs import schedule_publication
 from content.media import attach_media
 from content.models import Post
 from content.schemas import (
@@ -30,7 +29,6 @@ from core.extensions import db
 from core.permissions import require
 from core.tenancy import load
 from hierarchy.models import Unit
-from inbox import effects
 
 blp = Blueprint("content_api", __name__, url_prefix="/api/v1", description="Bài viết của trang đơn vị")
 
@@ -104,9 +102,7 @@ def _lifecycle_route(action, schema, handler, doc):
     @login_required
     def view(data, post_id):
         post = handler(load_post(post_id), data)
-        effects.commit()  # publishing or hiding a post mirrored on Zalo queues its article job
-        if post.status == "scheduled":
-            schedule_publication(post)
+        db.session.commit()
         return post
 
     view.__name__ = f"post_{action}"

@@ -9,9 +9,13 @@
 `approve` never publishes. A wrong transition is a 409. Publishing is counted (`posts_published`) at the
 moment the post becomes public, by the request or by the scheduled job, exactly once.
 
+Scheduled publishing: an rq job at the post's time (queued when the schedule commits), and a sweep that publishes
+anything overdue. Both go through `publish_due`, which only touches posts still `scheduled` and due, so a job that
+runs twice, late, or after a reschedule publishes nothing twice.
+
 A post marked `zalo_publish` becomes an article of its unit's Zalo OA when it is published, and hiding it
-removes the article (`zalo.articles`). Those calls queue their job after the commit: whoever commits after
-them uses `inbox.effects.commit()` (the Zalo sweep picks up anything missed within a minute).
+removes the article (`zalo.articles`). Those calls queue their job with `core.transaction.after_commit`, so it
+is enqueued once the caller commits (the Zalo sweep picks up anything missed within a minute).
 """
 from sqlalchemy import select
 
@@ -20,8 +24,11 @@ from content.policy import may_approve, needs_review, review_policy
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid
 from core.extensions import db
+from core.jobs import enqueue, job, periodic
 from core.permissions import require
+from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import as_utc, utcnow
+from core.transaction import after_commit
 
 ALLOWED_FROM = {
     "submit": {"draft", "hidden"},
@@ -106,6 +113,8 @@ def publish(user, post, at=None):
         if at <= now:
             raise Invalid("Thời điểm đăng đã qua.", {"at": ["Phải là một thời điểm trong tương lai."]})
         post.status, post.publish_at = "scheduled", at
+        after_commit(enqueue, publish_scheduled, post.tenant_id, post.id, at=at,
+                     job_id=f"post-publish-{post.id}-{int(at.timestamp())}")
         return _done(post, "post.schedule", {"publish_at": at.isoformat()})
     post.publish_at = None
     mark_published(post, now)
@@ -160,3 +169,24 @@ def publish_due(now=None, post_id=None):
                      actor=(None, "system"))
     db.session.flush()
     return len(due)
+
+
+@job
+def publish_scheduled(tenant_id, post_id):
+    with tenant_scope(tenant_id):
+        publish_due(post_id=post_id)
+        db.session.commit()
+
+
+@periodic(60)
+@job
+def sweep_scheduled_posts():
+    """Every tenant's overdue scheduled posts, in case a job was lost (or never enqueued: embedded mode)."""
+    from tenants.models import Tenant
+
+    with platform_scope():
+        tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            publish_due()
+            db.session.commit()

@@ -9,7 +9,6 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from content import lifecycle, services
-from content.jobs import schedule_publication
 from content.media import attach_media
 from content.models import KINDS, STATUSES, Post, PostRevision
 from content.profile import PROFILE_LIMITS, update_unit_profile
@@ -21,7 +20,6 @@ from core.permissions import can, require, scope_clause
 from core.tenancy import load
 from core.timeutil import LOCAL_TZ, to_local
 from hierarchy.models import Unit
-from inbox import effects
 
 bp = Blueprint("content", __name__, template_folder="templates", url_prefix="/app")
 TABS = ("all", "review", "scheduled")
@@ -172,7 +170,7 @@ def post_action(post_id, action):
             lifecycle.publish(current_user, post, _publish_at())
         else:
             getattr(lifecycle, action)(current_user, post)
-        effects.commit()
+        db.session.commit()
     except AppError as error:
         db.session.rollback()
         if error.status == 404:
@@ -182,8 +180,6 @@ def post_action(post_id, action):
     if action == "delete":
         flash(_("Đã xoá bản nháp."), "success")
         return redirect(url_for("content.posts"))
-    if post.status == "scheduled":
-        schedule_publication(post)
     messages = {"submit": _("Đã gửi duyệt."), "approve": _("Đã duyệt. Bài chưa đăng cho đến khi bấm Đăng."),
                 "reject": _("Đã trả lại bài kèm lý do."), "hide": _("Đã ẩn bài."),
                 "publish": _("Đã lên lịch đăng.") if post.status == "scheduled" else _("Đã đăng bài.")}

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config
-from core import errors, ratelimit, security
+from core import errors, ratelimit, security, transaction  # noqa: F401  (transaction: the commit hooks)
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import localtime, select_locale
 from core.nav import header_widgets, nav_items

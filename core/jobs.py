@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from flask import current_app, has_app_context
 from rq import SimpleWorker
+from rq.utils import import_attribute
 
 from core.timeutil import as_utc, utcnow
 
@@ -88,13 +89,17 @@ def queue(name="default"):
 
 def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=None, timeout=600,
             **kwargs):
-    """Hand `func(*args)` to the queue after the caller's commit. Returns the rq job, or None when the job ran
-    in-process (embedded default), was left to a sweep, or could not be enqueued (logged; a sweep recovers)."""
+    """Hand `func(*args)` to the queue (services call it through `core.transaction.after_commit`, so the job
+    exists only once the data it works on is committed). Returns the rq job, or None when the job ran
+    in-process (embedded default), was left to a sweep, or could not be enqueued (logged; a sweep recovers).
+
+    `func` is a job function, or its dotted name ("metrics.exports.jobs.run_export") where the job's module
+    imports the caller's: rq stores jobs by name anyway, and the name keeps the modules free of import cycles."""
     at = as_utc(at)
     retries = len(RETRY_INTERVALS) if retries is None else retries
     if current_app.config["REDIS_URL"] is None:
         if at is None or at <= utcnow() + timedelta(seconds=1):
-            func(*args, **kwargs)
+            (import_attribute(func) if isinstance(func, str) else func)(*args, **kwargs)
         return None
     from redis.exceptions import RedisError
     from rq import Retry
@@ -111,7 +116,7 @@ def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=Non
             pipeline.execute()
         return queued
     except RedisError:
-        log.warning("could not enqueue %s; the periodic sweep will pick it up", func.__name__)
+        log.warning("could not enqueue %s; the periodic sweep will pick it up", getattr(func, "__name__", func))
         return None
 
 

@@ -43,7 +43,6 @@ def import_province_command(slug, code):
 
 def _reorganise(slug, operation):
     """Run one re-organisation in the tenant's scope: commit and print its outcome, or exit 1 with the reason."""
-    from inbox import effects
     from tenants.cli import fail
 
     tenant = _tenant_or_fail(slug)
@@ -53,7 +52,7 @@ def _reorganise(slug, operation):
         except AppError as error:
             db.session.rollback()
             fail(error.message or "không thực hiện được.", error.fields)
-        effects.commit()
+        db.session.commit()
     click.echo(message)
 
 

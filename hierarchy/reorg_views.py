@@ -139,8 +139,6 @@ def _refused(check):
 def _apply(operation, back):
     """Act, commit (with the jobs the inbox scheduled) and show the tree with what happened; a refusal goes
     back to `back` with its reasons. `operation` returns the message to show."""
-    from inbox import effects
-
     try:
         message = operation()
     except AppError as error:
@@ -149,7 +147,7 @@ def _apply(operation, back):
             raise
         flash(_reason(error), "error")
         return redirect(back)
-    effects.commit()
+    db.session.commit()
     flash(message, "success")
     return redirect(url_for("hierarchy.tree"))
 

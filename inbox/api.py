@@ -3,10 +3,11 @@ from flask_login import current_user, login_required
 
 from core.api import Blueprint, page_schema
 from core.errors import Invalid
+from core.extensions import db
 from core.pagination import paginate
 from core.tenancy import load
 from hierarchy.models import Unit
-from inbox import effects, services
+from inbox import services
 from inbox.models import Tip
 from inbox.queries import tip_for, tips_in_scope
 from inbox.schemas import (
@@ -41,7 +42,7 @@ def get_tip(tip_id):
     """One tip with its thread (internal notes included), attachments and escalations. Recorded as a view."""
     tip = tip_for(current_user, tip_id)
     services.record_view(tip, current_user)
-    effects.commit()
+    db.session.commit()
     return tip
 
 
@@ -54,7 +55,7 @@ def patch_tip(changes, tip_id):
     `assignee_id` (null unassigns)."""
     tip = tip_for(current_user, tip_id, "tip.handle")
     apply_changes(tip, changes)
-    effects.commit()
+    db.session.commit()
     return tip
 
 
@@ -91,7 +92,7 @@ def add_message(data, tip_id):
     """A reply to the reporter (`body`), or an internal note (`internal: true`) only staff see."""
     tip = tip_for(current_user, tip_id, "tip.handle")
     message = services.add_staff_message(tip, current_user, data["body"], internal=data["internal"])
-    effects.commit()
+    db.session.commit()
     return message
 
 
@@ -103,7 +104,7 @@ def escalate(data, tip_id):
     """To the parent unit; `reason` required."""
     tip = tip_for(current_user, tip_id, "tip.escalate")
     services.escalate(tip, current_user, data["reason"])
-    effects.commit()
+    db.session.commit()
     return tip
 
 
@@ -115,7 +116,7 @@ def forward(data, tip_id):
     """To any unit of the tenant (`unit_id`); `reason` required."""
     tip = tip_for(current_user, tip_id, "tip.forward")
     services.forward(tip, current_user, load(Unit, data["unit_id"]), data["reason"])
-    effects.commit()
+    db.session.commit()
     return tip
 
 
@@ -127,5 +128,5 @@ def reveal(data, tip_id):
     """The reporter's identity; `reason` required; only roles allowed `tip.reveal` (directors); audited."""
     tip = tip_for(current_user, tip_id, "tip.reveal")
     identity = services.reveal_identity(tip, current_user, data["reason"])
-    effects.commit()
+    db.session.commit()
     return identity

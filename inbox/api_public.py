@@ -6,10 +6,10 @@ from flask import current_app, request
 
 from core.api import Blueprint
 from core.errors import NotFound
-from core.extensions import limiter
+from core.extensions import db, limiter
 from core.security import csrf_exempt
 from core.tenancy import set_request_tenant
-from inbox import codes, effects, intake
+from inbox import codes, intake
 from inbox.public import public_unit, read_message, read_submission
 from inbox.schemas import PublicTipForm, PublicTipJson, PublicTipOut, ReporterMessageOut, TipCreated
 
@@ -45,7 +45,7 @@ def submit(unit, channel, ignore=()):
                             contact_phone=data.get("contact_phone"), files=[item.stream for item in files],
                             channel=channel)
     result = {"tracking_code": new.tip.tracking_code, "secret": new.secret, "status": new.tip.status}
-    effects.commit()
+    db.session.commit()
     return new.tip, result
 
 
@@ -75,7 +75,7 @@ def get_tip(tracking_code):
     """Status and the messages meant for the reporter. Header `X-Tip-Secret` required."""
     tip = reporter_tip(tracking_code)
     intake.mark_replies_seen(tip)
-    effects.commit()
+    db.session.commit()
     return tip
 
 
@@ -88,5 +88,5 @@ def add_message(tracking_code):
     tip = reporter_tip(tracking_code)
     body, files = read_message()
     message = intake.add_reporter_message(tip, body, files=[item.stream for item in files])
-    effects.commit()
+    db.session.commit()
     return message

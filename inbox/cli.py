@@ -2,8 +2,8 @@
 import click
 from flask.cli import AppGroup
 
+from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
-from inbox import effects
 
 inbox_cli = AppGroup("inbox", help="Tin báo: hạn xử lý, chuyển cấp, chính sách.")
 vault_cli = AppGroup("vault", help="Kho danh tính người báo tin và các cột được mã hoá.")
@@ -37,7 +37,7 @@ def install_defaults_command(slug):
     tenant = _tenant_or_fail(slug)
     with tenant_scope(tenant.id):
         install_defaults()
-        effects.commit()
+        db.session.commit()
     click.echo(f"Đã cài chính sách mặc định cho {slug}.")
 
 

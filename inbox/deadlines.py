@@ -1,7 +1,7 @@
 """Deadlines on a tip, the jobs that fire at them, and where an overdue tip goes next (DESIGN.md §5)."""
 from core.jobs import enqueue
 from core.timeutil import as_utc
-from inbox.effects import after_commit
+from core.transaction import after_commit
 from inbox.policy import deadlines_for, route_department
 
 

@@ -9,11 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from core import transaction
 from core.extensions import db
 from core.timeutil import as_utc, utcnow
 from hierarchy.models import Unit
 from inbox import demo_texts as texts
-from inbox import effects, services
+from inbox import services
 from inbox.constants import CATEGORIES
 from inbox.deadlines import pending_deadline
 from inbox.intake import add_reporter_message, submit_tip
@@ -52,7 +53,7 @@ def seed(sender, tenant_id=None, **_kwargs):
         story.live(unit, created)
     _read_old_notifications(now)
     db.session.flush()
-    effects.discard()  # the deadlines that remain are the sweep's; nothing to enqueue for the past
+    transaction.discard()  # the deadlines that remain are the sweep's; nothing to enqueue for the past
     return len(starts)
 
 

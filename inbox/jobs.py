@@ -1,7 +1,7 @@
 """Inbox jobs: the timer at each deadline and the periodic sweep that catches what a lost timer missed."""
+from core.extensions import db
 from core.jobs import job, periodic
 from core.tenancy import tenant_scope
-from inbox import effects
 
 
 @job
@@ -11,7 +11,7 @@ def check_deadlines(tenant_id, tip_id):
 
     with tenant_scope(tenant_id):
         process_safely(tip_id)
-        effects.commit()
+        db.session.commit()
 
 
 @periodic(60)

@@ -16,8 +16,8 @@ from core.extensions import db
 from core.jobs import enqueue, job
 from core.tenancy import TenantScoped, current_tenant_id, load, tenant_scope
 from core.timeutil import utcnow
+from core.transaction import after_commit
 from hierarchy.models import Unit
-from inbox.effects import after_commit
 
 log = logging.getLogger(__name__)
 STAFF_ROLES = ("director", "unit_admin", "officer")

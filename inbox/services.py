@@ -1,4 +1,4 @@
-"""Staff actions on a tip. Each flushes and leaves the commit to the caller (`inbox.effects.commit()`).
+"""Staff actions on a tip. Each flushes and leaves the commit to the caller; jobs wait for it (`after_commit`).
 
 Permissions are checked by the caller with `can()`/`require()`; these functions check the business rules and
 write history, audit records and metric events in the same transaction as the change.

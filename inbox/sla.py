@@ -14,7 +14,6 @@ from core import audit
 from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import utcnow
-from inbox import effects
 from inbox.deadlines import escalation_target, pending_deadline, schedule_checks
 from inbox.history import record_history
 from inbox.models import Tip
@@ -87,5 +86,5 @@ def sweep(now=None):
     for tenant_id in tenant_ids:
         with tenant_scope(tenant_id):
             total += sweep_tenant(now)
-            effects.commit()
+            db.session.commit()
     return total

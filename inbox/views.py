@@ -10,7 +10,7 @@ from core.pagination import paginate
 from core.permissions import can, require, scope_clause
 from core.tenancy import load
 from hierarchy.models import Unit
-from inbox import effects, notify, services
+from inbox import notify, services
 from inbox.api import apply_changes
 from inbox.constants import (
     CATEGORIES,
@@ -96,7 +96,7 @@ def _render_tip(tip, identity=None):
 def tip_page(tip_id):
     tip = tip_for(current_user, tip_id)
     services.record_view(tip, current_user)
-    effects.commit()
+    db.session.commit()
     return _render_tip(tip)
 
 
@@ -105,7 +105,7 @@ def _act(tip_id, action, work, done):
     tip = tip_for(current_user, tip_id, action)
     try:
         work(tip)
-        effects.commit()
+        db.session.commit()
         flash(done, "success")
     except AppError as error:
         db.session.rollback()
@@ -171,7 +171,7 @@ def reveal(tip_id):
         db.session.rollback()
         flash(error.message or _("Cần ghi lý do."), "error")
         return redirect(url_for("inbox.tip_page", tip_id=tip_id))
-    effects.commit()
+    db.session.commit()
     # Shown on this response only: never flashed (the session cookie would carry it).
     return _render_tip(tip, identity=identity)
 

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from core.errors import AppError
 from core.extensions import db, limiter
 from core.tenancy import set_request_tenant
-from inbox import effects, intake
+from inbox import intake
 from inbox.api_public import followup_limit, submit, tips_limit
 from inbox.constants import CATEGORIES, SEVERITIES, STATUSES
 from inbox.public import public_unit, read_message
@@ -86,7 +86,7 @@ def lookup_post():
             notice = getattr(error, "message", "") or "Tin nhắn không hợp lệ."
             status = getattr(error, "status", 422)
     intake.mark_replies_seen(tip)
-    effects.commit()
+    db.session.commit()
     return private(render_template("inbox/lookup.html", tip=tip, code=tip.tracking_code, secret=secret,
                                    messages=intake.reporter_messages(tip), statuses=STATUSES,
                                    categories=CATEGORIES, notice=notice, error=None), status)

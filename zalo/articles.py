@@ -16,7 +16,7 @@ from core.extensions import db
 from core.markdown import plain_text
 from core.tenancy import load, platform_scope
 from core.timeutil import utcnow
-from inbox import effects
+from core.transaction import after_commit
 from zalo import tokens
 from zalo.errors import ArticleProcessing, InvalidAccessToken, RateLimited, SetupRequired, ZaloError, ZaloUnavailable
 from zalo.models import ZaloArticle
@@ -60,7 +60,7 @@ def request_sync(post_id, action):
     db.session.flush()
     from zalo.jobs import enqueue_article
 
-    effects.after_commit(enqueue_article, post.tenant_id, article.id)
+    after_commit(enqueue_article, post.tenant_id, article.id)
     return article
 
 
@@ -157,7 +157,7 @@ def sync(article_id):
         _retry_or_fail(article, outcome, code)
     article.updated_at = utcnow()
     _mirror(post, article)
-    effects.commit()
+    db.session.commit()
     return article.state
 
 

@@ -16,7 +16,6 @@ from core.extensions import db
 from core.media import AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, PDF_MAX_BYTES, VIDEO_MAX_BYTES
 from core.tenancy import load
 from core.timeutil import utcnow
-from inbox import effects
 from inbox.intake import attach_file
 from inbox.models import Tip, TipMessage
 from zalo.errors import MediaRefused, MediaTooLarge, MediaUnavailable
@@ -81,7 +80,7 @@ def fetch(fetch_id):
         row.next_attempt_at = utcnow() + timedelta(seconds=RETRY_DELAYS[row.attempts - 1])
     elif refusal is not None:
         _settle(row, "failed" if refusal == "unavailable" else "refused", refusal)
-    effects.commit()
+    db.session.commit()
     return row.state
 
 

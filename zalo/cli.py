@@ -13,7 +13,6 @@ from core.errors import AppError
 from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
 from hierarchy.services import unit_by_code
-from inbox import effects
 from zalo import services
 from zalo.models import ZaloApp
 from zalo.processing import requeue_unlinked
@@ -80,7 +79,7 @@ def link(unit_code, slug, oa_id):
             db.session.rollback()
             _explain(error)
         waiting = requeue_unlinked()
-        effects.commit()
+        db.session.commit()
         click.echo(f"Đã liên kết {unit.name} ({unit.code}) với OA {oa_id}."
                    + (f" Xử lý lại {len(waiting)} sự kiện đang chờ." if waiting else ""))
 

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from core.extensions import db
 from core.tenancy import tenant_scope
 from hierarchy.services import unit_by_code
-from inbox import effects
 from tenants.models import Tenant
 from zalo import processing
 from zalo.fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_OA_ID
@@ -55,7 +54,7 @@ def seed(app, tenant_id=None, **_kwargs):
             unit = unit_by_code(code)
             if unit is not None and unit.zalo_oa_id != oa_id:
                 link_unit(unit, oa_id)
-        effects.commit()
+        db.session.commit()
         oa_of = dict(DEMO_OAS)
         for number, (code, citizen, event_name, content) in enumerate(CONVERSATIONS):
             _deliver(tenant_id, _message_event(number, oa_of[code], citizen, event_name, content))

@@ -17,7 +17,7 @@ from core.crypto import decrypt_text, encrypt
 from core.extensions import db
 from core.tenancy import load
 from core.timeutil import utcnow
-from inbox import effects
+from core.transaction import after_commit
 from inbox.history import record_history
 from inbox.models import Tip, TipMessage
 from inbox.services import add_system_message, set_delivery_state
@@ -54,7 +54,7 @@ def queue_message(tip, message, text=None):
     db.session.flush()
     from zalo.jobs import enqueue_send
 
-    effects.after_commit(enqueue_send, tip.tenant_id, row.id)
+    after_commit(enqueue_send, tip.tenant_id, row.id)
     return row
 
 
@@ -94,7 +94,7 @@ def requeue_undeliverable(tip):
     for row in rows:
         row.state, row.next_attempt_at = "pending", None
         set_delivery_state(row.message, "pending")
-        effects.after_commit(enqueue_send, tip.tenant_id, row.id)
+        after_commit(enqueue_send, tip.tenant_id, row.id)
     return len(rows)
 
 
@@ -107,7 +107,7 @@ def release_waiting(oa_id):
 
     for row in rows:
         row.next_attempt_at = None
-        effects.after_commit(enqueue_send, row.tenant_id, row.id)
+        after_commit(enqueue_send, row.tenant_id, row.id)
     return len(rows)
 
 
@@ -183,7 +183,7 @@ def deliver(outbox_id):
         _postpone(row, code, utcnow() + WAIT_FOR_RECONNECT)
     else:
         _postpone(row, code, utcnow() + WAIT_FOR_RECONNECT if action == "wait" else None)
-    effects.commit()
+    db.session.commit()
     return row.state
 
 

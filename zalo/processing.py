@@ -16,7 +16,8 @@ from core.crypto import blind_index, blind_indexes, decrypt, encrypt
 from core.extensions import db
 from core.tenancy import current_tenant_id
 from core.timeutil import as_utc, utcnow
-from inbox import effects, vault
+from core.transaction import after_commit
+from inbox import vault
 from inbox.intake import add_reporter_message, open_or_create_zalo_tip
 from inbox.services import add_staff_message, message_by_external_id
 from metrics.events import record as record_metric
@@ -69,7 +70,7 @@ def process(delivery_id):
         delivery.processed_at, delivery.body_enc, delivery.outcome = now, None, outcome
         delivery.error = delivery.next_attempt_at = None
     outcome = delivery.outcome  # read before the commit expires it
-    effects.commit()
+    db.session.commit()
     return outcome
 
 
@@ -124,7 +125,7 @@ def queue_media(tip, message, position, kind, url):
     fetch = MediaFetch(tip_id=tip.id, message_id=message.id, position=position, kind=kind, url_enc=encrypt(url))
     db.session.add(fetch)
     db.session.flush()
-    effects.after_commit(enqueue_media, tip.tenant_id, fetch.id)
+    after_commit(enqueue_media, tip.tenant_id, fetch.id)
 
 
 def echo(delivery, payload, oa_id, citizen, at, now):
@@ -208,5 +209,5 @@ def requeue_unlinked():
     from zalo.jobs import enqueue_delivery
 
     for delivery_id in ids:
-        effects.after_commit(enqueue_delivery, current_tenant_id(), delivery_id)
+        after_commit(enqueue_delivery, current_tenant_id(), delivery_id)
     return ids

@@ -1,6 +1,6 @@
 """Configuring the channel: a tenant's Zalo app, and which unit each Official Account belongs to.
 
-Services flush; the CLI command or request commits (with `inbox.effects.commit()` where jobs may follow).
+Services flush; the CLI command or request commits (and the jobs services queued follow the commit).
 """
 import re
 

@@ -10,7 +10,6 @@ from core.permissions import can, require
 from core.tenancy import path_object
 from hierarchy.models import Unit
 from hierarchy.services import units_in_scope
-from inbox import effects
 from zalo import oauth
 from zalo.models import OaConnection, Outbox, WebhookDelivery
 from zalo.services import configure_app, connection_for_unit, link_unit, tenant_app
@@ -101,7 +100,7 @@ def _act(unit, action, success):
         db.session.rollback()
         _flash_refusal(error)
         return None, redirect(url_for("zalo.unit_page", unit_id=unit.id))
-    effects.commit()
+    db.session.commit()
     if success:
         flash(success, "success")
     return result, None

@@ -8,7 +8,6 @@ from core.api import Blueprint, Id, PageArgs, StrictSchema, page_schema
 from core.extensions import db
 from core.pagination import paginate
 from core.timeutil import isoformat
-from metrics.exports.jobs import enqueue_export
 from metrics.exports.models import FORMATS, MEDIA_TYPES, REPORTS, Export
 from metrics.exports.services import open_download, own_export, request_export
 
@@ -61,7 +60,6 @@ def create_export(args):
     export = request_export(current_user, args["report"], args["format"], args["unit_id"], args["date_from"],
                             args["date_to"], {"actor": args.get("actor"), "action": args.get("action")})
     db.session.commit()
-    enqueue_export(export)
     return export
 
 

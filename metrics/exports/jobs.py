@@ -21,19 +21,16 @@ from sqlalchemy import select, update
 from core import audit
 from core.audit import AuditChainHead, chain_name
 from core.extensions import db
-from core.jobs import enqueue, job, periodic
+from core.jobs import job, periodic
 from core.permissions import can
 from core.tenancy import load, platform_scope, tenant_scope
 from core.timeutil import utcnow
 from metrics.exports.models import Export
 from metrics.exports.reports import as_mappings, build_report
-from metrics.exports.services import REPORT_ACTIONS, export_ttl, private_storage, scope_details
+from metrics.exports.services import REPORT_ACTIONS, enqueue_export, export_ttl, private_storage, scope_details
 
 log = logging.getLogger(__name__)
 
-QUEUE = "exports"
-# A million-row XLSX takes minutes; rq would otherwise kill it at the default 10 minutes of a job.
-EXPORT_TIMEOUT = 3600
 STALE_AFTER = timedelta(minutes=5)  # no heartbeat for this long: the worker is gone
 LOST_AFTER = timedelta(minutes=15)  # still queued after this long: the enqueue was lost
 HEARTBEAT_SECONDS = 5
@@ -45,11 +42,6 @@ PDF_ROW_LIMIT = 500  # rows of a register a PDF shows; WeasyPrint holds the whol
 
 class Superseded(Exception):
     """This attempt no longer owns the export (the sweep gave it to a newer one)."""
-
-
-def enqueue_export(export):
-    """After the commit that saved `export`."""
-    enqueue(run_export, export.tenant_id, export.id, queue_name=QUEUE, timeout=EXPORT_TIMEOUT)
 
 
 @job
@@ -204,7 +196,7 @@ def sweep_exports():
             expire_files()
             db.session.commit()
             for export_id in requeue:
-                enqueue(run_export, tenant_id, export_id, queue_name=QUEUE, timeout=EXPORT_TIMEOUT)
+                enqueue_export(tenant_id, export_id)
 
 
 def recover_stalled(now=None):

@@ -1,4 +1,5 @@
-"""Exports: request one, find the caller's own, open its file. Services flush; the caller commits."""
+"""Exports: request one, find the caller's own, open its file. Services flush; the caller commits, and the
+export job is enqueued by that commit."""
 from datetime import timedelta
 
 from flask import current_app
@@ -8,13 +9,18 @@ from sqlalchemy import select
 from core import audit
 from core.errors import Invalid, NotFound
 from core.extensions import db
+from core.jobs import enqueue
 from core.permissions import require
 from core.storage import LocalStorage
 from core.tenancy import load
 from core.timeutil import local_today
+from core.transaction import after_commit
 from hierarchy.models import Unit
 from metrics.exports.models import FORMATS, REPORTS, Export
 
+QUEUE = "exports"
+# A million-row XLSX takes minutes; rq would otherwise kill it at the default 10 minutes of a job.
+EXPORT_TIMEOUT = 3600
 MAX_RANGE_DAYS = 3 * 366
 DEFAULT_RANGE_DAYS = 30
 # The audit report is the audit log's own export: it needs the audit right on top of the export right.
@@ -43,7 +49,7 @@ def check_period(date_from, date_to):
 
 
 def request_export(user, report, fmt, unit_id, date_from=None, date_to=None, filters=None):
-    """Queue an export of `report` over the unit's subtree; the caller commits, then enqueues `run_export`.
+    """Queue an export of `report` over the unit's subtree; its job is enqueued when the caller commits.
 
     Out of scope: 404; in scope without the right (export, plus the report's own read right): 403.
     """
@@ -66,7 +72,12 @@ def request_export(user, report, fmt, unit_id, date_from=None, date_to=None, fil
     db.session.add(export)
     db.session.flush()
     audit.record("export.request", target=export, unit_id=unit.id, details=scope_details(export))
+    after_commit(enqueue_export, export.tenant_id, export.id)
     return export
+
+
+def enqueue_export(tenant_id, export_id):
+    enqueue("metrics.exports.jobs.run_export", tenant_id, export_id, queue_name=QUEUE, timeout=EXPORT_TIMEOUT)
 
 
 def scope_details(export):

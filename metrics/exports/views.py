@@ -12,7 +12,6 @@ from core.extensions import db
 from core.permissions import can, scope_clause
 from core.timeutil import local_today
 from hierarchy.models import Unit
-from metrics.exports.jobs import enqueue_export
 from metrics.exports.services import DEFAULT_RANGE_DAYS, exports_of, request_export
 
 bp = Blueprint("exports", __name__, template_folder="templates", static_folder="static",
@@ -87,7 +86,6 @@ def create():
     except Invalid as error:
         return _render(form, error.fields, 422)
     db.session.commit()
-    enqueue_export(export)
     flash(_("Đã nhận yêu cầu xuất báo cáo; tệp sẽ sẵn sàng trong giây lát."), "success")
     return redirect(url_for("exports.index", _anchor=f"export-{export.id}"))
 

@@ -57,12 +57,12 @@ def district_tips(app, world):
 
 def test_auditor_exports_a_district_tips_register_and_downloads_it(live_server, browser_page, artifacts, app,
                                                                    world, district_tips, monkeypatch, tmp_path):
-    from metrics.exports import jobs, views
+    from metrics.exports import jobs, services
 
     a = world["a"]
     district = a.units["district"]
     # The job is left queued by the request and run by "the worker" below, so the page shows it live.
-    monkeypatch.setattr(views, "enqueue_export", lambda export: None)
+    monkeypatch.setattr(services, "enqueue_export", lambda *ids: None)
     page = browser_page("desktop")
     sign_in(page, live_server, a.users["auditor"].email, PASSWORD)
     page.goto(f"{live_server}/app/exports")

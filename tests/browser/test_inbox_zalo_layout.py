@@ -30,10 +30,11 @@ OVERFLOWING = """() => {
 def zalo_tip(app, world, monkeypatch):
     """A committed Zalo tip of tra-vinh's commune: the citizen's link, the automatic reply (sent) and a reply
     Zalo would not take (undeliverable); removed afterwards."""
+    from core import transaction
     from core.extensions import db
     from core.tenancy import load, tenant_scope
     from hierarchy.models import Unit
-    from inbox import effects, services
+    from inbox import services
     from inbox.history import record_history
     from inbox.intake import add_reporter_message, open_or_create_zalo_tip
 
@@ -48,7 +49,7 @@ def zalo_tip(app, world, monkeypatch):
         message = services.add_staff_message(tip, None, REPLY, delivery_state="undeliverable")
         record_history(tip, "zalo_undeliverable", message_id=message.id, code="-230")
         tip_id, code = tip.id, tip.tracking_code
-        effects.discard()  # nothing to send: this tip never reaches the fake Zalo
+        transaction.discard()  # nothing to send: this tip never reaches the fake Zalo
         db.session.commit()
     try:
         yield tip_id, code

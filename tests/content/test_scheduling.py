@@ -31,7 +31,7 @@ def _schedule(posts_api, at):
 
 
 def test_job_publishes_at_its_time_once(posts_api, app_ctx, in_tenant, tenant_a, run_jobs):
-    from content.jobs import publish_scheduled, sweep_scheduled_posts
+    from content.lifecycle import publish_scheduled, sweep_scheduled_posts
 
     at = utcnow() + timedelta(hours=1)
     post_id = _schedule(posts_api, at)
@@ -56,7 +56,7 @@ def test_job_publishes_at_its_time_once(posts_api, app_ctx, in_tenant, tenant_a,
 
 
 def test_sweep_publishes_overdue_posts_when_the_job_was_lost(posts_api, app_ctx, in_tenant, tenant_a):
-    from content.jobs import sweep_scheduled_posts
+    from content.lifecycle import sweep_scheduled_posts
     from content.models import Post
 
     at = utcnow() + timedelta(minutes=30)
@@ -72,7 +72,7 @@ def test_sweep_publishes_overdue_posts_when_the_job_was_lost(posts_api, app_ctx,
 
 
 def test_rescheduled_post_is_not_published_by_the_old_job(posts_api, app_ctx, in_tenant, tenant_a):
-    from content.jobs import publish_scheduled
+    from content.lifecycle import publish_scheduled
 
     first = utcnow() + timedelta(hours=1)
     post_id = _schedule(posts_api, first)
@@ -84,7 +84,7 @@ def test_rescheduled_post_is_not_published_by_the_old_job(posts_api, app_ctx, in
 
 
 def test_hidden_scheduled_post_is_never_published(posts_api, app_ctx, in_tenant, tenant_a):
-    from content.jobs import sweep_scheduled_posts
+    from content.lifecycle import sweep_scheduled_posts
 
     at = utcnow() + timedelta(minutes=10)
     post_id = _schedule(posts_api, at)

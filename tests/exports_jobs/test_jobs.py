@@ -28,8 +28,7 @@ def _done_records(export_id):
 def test_a_worker_killed_mid_export_is_requeued_by_the_sweep_and_finished_once(client, world, bearer, run_jobs,
                                                                                in_tenant, tenant_a, monkeypatch):
     # The job does not run at request time here: a worker "takes" it and dies.
-    monkeypatch.setattr(jobs, "enqueue_export", lambda export: None)
-    monkeypatch.setattr("metrics.exports.api.enqueue_export", lambda export: None)
+    monkeypatch.setattr("metrics.exports.services.enqueue_export", lambda *ids: None)
     headers = bearer("auditor")
     export_id = _request(client, headers, report="audit", format="csv", unit_id=world["a"].units["root"].id)
     with in_tenant(tenant_a):
@@ -62,7 +61,7 @@ def test_a_worker_killed_mid_export_is_requeued_by_the_sweep_and_finished_once(c
 
 def test_an_export_stalled_too_often_fails_instead_of_looping(client, world, bearer, in_tenant, tenant_a,
                                                               monkeypatch):
-    monkeypatch.setattr("metrics.exports.api.enqueue_export", lambda export: None)
+    monkeypatch.setattr("metrics.exports.services.enqueue_export", lambda *ids: None)
     export_id = _request(client, bearer("auditor"), report="metrics", format="csv",
                          unit_id=world["a"].units["root"].id)
     with in_tenant(tenant_a):
@@ -77,7 +76,7 @@ def test_an_export_stalled_too_often_fails_instead_of_looping(client, world, bea
 
 def test_a_superseded_attempt_cannot_finish(client, world, bearer, in_tenant, tenant_a, monkeypatch):
     """The sweep handed the export to attempt 2 while attempt 1 was still writing: attempt 1 gives up."""
-    monkeypatch.setattr("metrics.exports.api.enqueue_export", lambda export: None)
+    monkeypatch.setattr("metrics.exports.services.enqueue_export", lambda *ids: None)
     export_id = _request(client, bearer("auditor"), report="metrics", format="csv",
                          unit_id=world["a"].units["root"].id)
     saved = []
@@ -131,7 +130,7 @@ def test_progress_is_committed_as_rows_stream_in_small_chunks(client, world, bea
 def test_rights_are_checked_again_when_the_job_runs(client, world, bearer, in_tenant, tenant_a, monkeypatch):
     from tenants.models import User
 
-    monkeypatch.setattr("metrics.exports.api.enqueue_export", lambda export: None)
+    monkeypatch.setattr("metrics.exports.services.enqueue_export", lambda *ids: None)
     export_id = _request(client, bearer("auditor"), report="tips", format="csv", unit_id=world["a"].units["root"].id)
     with in_tenant(tenant_a):
         db.session.execute(update(User).where(User.id == world["a"].users["auditor"].id).values(active=False))
@@ -165,7 +164,7 @@ def test_an_export_finished_while_the_sweep_looks_is_not_made_again(client, worl
                                                                    monkeypatch):
     """The sweep reads a stalled export; its slow worker commits the finished export just then: the sweep must
     not put it back in the queue (it would be made, and audited, a second time)."""
-    monkeypatch.setattr("metrics.exports.api.enqueue_export", lambda export: None)
+    monkeypatch.setattr("metrics.exports.services.enqueue_export", lambda *ids: None)
     export_id = _request(client, bearer("auditor"), report="metrics", format="csv",
                          unit_id=world["a"].units["root"].id)
     with in_tenant(tenant_a):

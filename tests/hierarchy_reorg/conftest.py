@@ -19,12 +19,11 @@ def unit(code):
 
 
 def tip_at(target, status="new"):
-    from inbox import effects
     from inbox.intake import submit_tip
 
     tip = submit_tip(target, "security_report", NEUTRAL_TIP).tip
     tip.status = status
-    effects.commit()
+    db.session.commit()
     return tip
 
 

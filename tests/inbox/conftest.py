@@ -38,7 +38,6 @@ def post_tip(client):
 def make_tip(app_ctx, world):
     """`make_tip(unit_key="commune", tenant="a", **kwargs)` → (tip id, secret), committed through the service."""
     from hierarchy.models import Unit
-    from inbox import effects
     from inbox.intake import submit_tip
 
     def _make(unit_key="commune", tenant="a", category="security_report",
@@ -48,7 +47,7 @@ def make_tip(app_ctx, world):
             unit = load(Unit, info.units[unit_key].id)
             new = submit_tip(unit, category, description, **kwargs)
             tip_id = new.tip.id
-            effects.commit()
+            db.session.commit()
         return tip_id, new.secret
 
     return _make

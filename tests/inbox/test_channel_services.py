@@ -4,7 +4,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.tenancy import load, tenant_scope
 from hierarchy.models import Unit
-from inbox import effects, services, vault
+from inbox import services, vault
 from inbox.intake import add_reporter_message, attach_file, open_or_create_zalo_tip
 from inbox.models import TipMessage
 from tests.inbox.conftest import png_bytes
@@ -48,7 +48,7 @@ def test_zalo_thread_reply_and_erasure(app_ctx, tenant_a):
         vault.erase_identity(reporter)
         assert vault.reporter_by_zalo(OA, "user-8842") is None
         assert vault.reveal(reporter)["name"] is None and first.tip.reporter_id == reporter.id
-        effects.commit()
+        db.session.commit()
         stored = db.session.execute(select(TipMessage.external_id).where(TipMessage.tip_id == first.tip.id)
                                     ).scalars().all()
         assert sorted(filter(None, stored)) == ["msg-1", "oa-echo-1"]

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from core.extensions import db
 from core.tenancy import tenant_scope
@@ -24,12 +25,10 @@ TIP_WITH_CONTACT = ANONYMOUS_TIP + 1
 
 
 @pytest.fixture
-def inbox_statements(app_ctx, monkeypatch):
+def inbox_statements(app_ctx):
     """`with inbox_statements() as seen: ...`: the statements a request sends until it commits, except those on
     metric tables."""
     from contextlib import contextmanager
-
-    from inbox import effects
 
     @contextmanager
     def _seen():
@@ -39,16 +38,17 @@ def inbox_statements(app_ctx, monkeypatch):
             if " metric_" not in statement and not committed:
                 statements.append(statement.split("\n")[0][:80])
 
-        def _commit(commit=effects.commit):
-            committed.append(True)
-            commit()
+        def _commit(session):
+            if session.get_nested_transaction() is None:  # the request's commit, not a savepoint's release
+                committed.append(True)
 
-        monkeypatch.setattr(effects, "commit", _commit)
         db.session.execute(select(1))  # the tests' transaction opens its next savepoint now, not in the count
         event.listen(db.engine, "before_cursor_execute", _before)
+        event.listen(Session, "before_commit", _commit)
         try:
             yield statements
         finally:
+            event.remove(Session, "before_commit", _commit)
             event.remove(db.engine, "before_cursor_execute", _before)
 
     return _seen
@@ -79,7 +79,7 @@ def test_the_form_costs_what_the_api_costs(client, tenant_a, inbox_statements):
 
 def test_a_met_deadline_rearms_the_timer_at_the_next_one(make_tip, tip_of, tenant_a, monkeypatch):
     """One timer per tip: at the acknowledge deadline of an acknowledged tip, the job schedules the resolve one."""
-    from inbox import deadlines, effects
+    from inbox import deadlines
     from inbox.jobs import check_deadlines
 
     scheduled = []
@@ -90,7 +90,7 @@ def test_a_met_deadline_rearms_the_timer_at_the_next_one(make_tip, tip_of, tenan
         tip = tip_of(tip_id)
         tip.status = "acknowledged"
         ack_due, resolve_due = as_utc(tip.ack_due_at), as_utc(tip.resolve_due_at)
-        effects.commit()
+        db.session.commit()
     with time_machine.travel(ack_due + timedelta(seconds=1), tick=False):
         check_deadlines(tenant_a.tenant_id, tip_id)
     assert scheduled[1:] == [f"inbox-deadline-{tip_id}-resolve-{int(resolve_due.timestamp())}"]

@@ -41,14 +41,13 @@ class TenantObjects:
         return load(Unit, self.info.units[key].id)
 
     def tip(self, key, files=(), **fields):
-        from inbox import effects
         from inbox.intake import submit_tip
 
         with tenant_scope(self.info.tenant_id):
             new = submit_tip(self.unit(key), fields.pop("category", "security_report"),
                              fields.pop("description", NEUTRAL_TIP), files=list(files), **fields)
             tip_id = new.tip.id
-            effects.commit()
+            db.session.commit()
         return tip_id
 
     def attachment(self, key):

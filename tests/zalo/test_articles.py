@@ -9,7 +9,6 @@ from content.models import Post
 from core.extensions import db
 from core.timeutil import utcnow
 from hierarchy.models import Unit
-from inbox import effects
 from zalo import articles
 from zalo.client import ARTICLE_CREATE_PATH, ARTICLE_VERIFY_PATH
 from zalo.jobs import sweep_zalo
@@ -33,7 +32,7 @@ def post(channel):
 def _publish(channel, post_id, action=articles.publish_article):
     with channel.scope():
         action(post_id)
-        effects.commit()
+        db.session.commit()
     channel.run_jobs()
     with channel.scope():
         return db.session.execute(select(Post).where(Post.id == post_id)).scalar_one()

@@ -10,7 +10,6 @@ from core import audit
 from core.crypto import decrypt_text
 from core.extensions import db
 from core.timeutil import utcnow
-from inbox import effects
 from inbox.models import Tip, TipMessage
 from zalo import outbox
 from zalo.jobs import sweep_zalo
@@ -31,7 +30,7 @@ def _mark_auto_reply_sent(channel):
         message = next(m for m in thread(tip) if m.author_kind == "system")
         outbox._record_sent(message, OUR_MSG_ID)
         outbox.advance(message, "sent", external_id=OUR_MSG_ID)
-        effects.commit()
+        db.session.commit()
 
 
 def _feed(channel, files):

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from content.jobs import sweep_scheduled_posts
+from content.lifecycle import sweep_scheduled_posts
 from content.models import Post
 from core.extensions import db
 from core.timeutil import isoformat, utcnow

@@ -175,12 +175,11 @@ def test_a_refused_refresh_keeps_the_reply_and_asks_for_reconnection(tip, fake, 
         assert row.state == "pending" and row.last_error == "needs_reauth"
     # reconnecting releases it
     channel.connect(fake)
-    from inbox import effects
     from zalo.outbox import release_waiting
 
     with channel.scope():
         release_waiting(channel.oa_id)
-        effects.commit()
+        db.session.commit()
     channel.run_jobs()
     assert fake.sent_messages[-1]["message"]["text"] == message.body
 
