@@ -5,7 +5,7 @@ def init_app(app):
     from flask import Blueprint
     from flask_babel import lazy_gettext as _l
 
-    from content import api, demo, lifecycle, public_views, views  # noqa: F401  (lifecycle registers its sweep)
+    from content import api, demo, lifecycle, public_views, receivers, views  # noqa: F401  (sweep, receivers)
     from content.labels import template_labels
     from core.extensions import api as rest_api
     from core.nav import register

@@ -1,17 +1,17 @@
 """Re-organisation of the unit tree: move a unit, merge two units, abolish a tier (the 2025 reform).
 
 Paths hold codes, so moving a subtree rewrites one prefix of `path` in one UPDATE. History stays with the unit
-that made it: events keep their unit ids and the counters are rebuilt from them over the new tree
-(`metrics.services.rebuild_counters`), so a move or an abolition never changes a province's totals. A merged or
-abolished unit is not deleted: it stays in the tree, inactive, with whatever it keeps.
+that made it: events keep their unit ids and the counters are rebuilt from them over the new tree, so a move or
+an abolition never changes a province's totals. A merged or abolished unit is not deleted: it stays in the tree,
+inactive, with whatever it keeps.
+
+The tree knows no posts, tips or numbers: what follows a merged unit, what an abolished unit hands over and what
+is rebuilt afterwards is each package's business, told through the signals of `hierarchy.signals`.
 
 Services flush, never commit; the page or CLI command commits once.
 """
-from dataclasses import asdict, dataclass
-from importlib import import_module
-
-from sqlalchemy import delete, exists, func, literal, select, update
-from sqlalchemy.orm import aliased
+from flask import current_app
+from sqlalchemy import exists, func, literal, select, update
 
 from core import audit
 from core.errors import Conflict, Invalid
@@ -19,6 +19,7 @@ from core.extensions import db
 from core.tenancy import current_tenant_id
 from hierarchy.models import Unit
 from hierarchy.services import root_unit
+from hierarchy.signals import collect, count_contents, unit_abolished, unit_merged, unit_merging, units_moved
 
 # Which kinds a unit of each kind may sit under. A commune may sit directly under the HQ once districts are gone.
 PARENT_KINDS = {"commune": ("district", "province"), "district": ("province",), "department": ("province",)}
@@ -27,44 +28,24 @@ MOVABLE_KINDS = tuple(kind for kind, parents in PARENT_KINDS.items() if len(pare
 KIND_LABELS = {"province": "Công an tỉnh", "department": "phòng nghiệp vụ", "district": "Công an cấp huyện",
                "commune": "Công an cấp xã"}
 ABOLISHABLE_TIERS = ("district",)
-OPEN_TIP_STATUSES = ("new", "acknowledged", "in_progress")
-# Rows that follow a merged unit to the unit it merged into. Tip history, escalations, `tips.first_unit_id` and
-# exports are facts about the past and keep naming the unit they happened at.
-FOLLOWING_REFERENCES = (
-    ("content.models", "Post"), ("content.models", "Media"), ("inbox.models", "Tip"),
-    ("inbox.policy", "CannedReply"), ("metrics.models", "Event"),
-)
-
-
-@dataclass(frozen=True)
-class Contents:
-    """What a unit's subtree holds: what moves with it, for the confirmation page and the audit record."""
-
-    units: int
-    tips: int
-    open_tips: int
-    posts: int
-    staff: int
-
-
-def _model(module, name):
-    return getattr(import_module(module), name)
+ABOLISH_REASON = "Bỏ cấp huyện"
 
 
 def subtree_contents(unit):
-    """Counts of the units below the unit, and of the tips, posts and staff of its whole subtree."""
-    Tip, Post = _model("inbox.models", "Tip"), _model("content.models", "Post")
-    Membership = _model("tenants.models", "Membership")
+    """What moves with the unit, for the confirmation page and the audit record: the units below it, and what
+    the packages hold in its whole subtree (tips, open tips, posts, staff; see `count_contents`)."""
     in_subtree = Unit.path.startswith(unit.path, autoescape=True)
-
-    def count(model, what, *conditions):
-        statement = select(func.count(what)).join(Unit, Unit.id == model.unit_id).where(in_subtree, *conditions)
-        return db.session.execute(statement).scalar_one()
-
     units_below = db.session.execute(select(func.count(Unit.id)).where(in_subtree, Unit.id != unit.id)).scalar_one()
-    return Contents(units=units_below, tips=count(Tip, Tip.id),
-                    open_tips=count(Tip, Tip.id, Tip.status.in_(OPEN_TIP_STATUSES)), posts=count(Post, Post.id),
-                    staff=count(Membership, func.distinct(Membership.user_id)))
+    return {"units": units_below, **contents_of(in_subtree)}
+
+
+def contents_of(where):
+    """The packages' counts of their rows at the units `where` chooses."""
+    return collect(count_contents.send(_app(), where=where))
+
+
+def _app():
+    return current_app._get_current_object()
 
 
 def move_unit(unit, new_parent):
@@ -76,7 +57,7 @@ def move_unit(unit, new_parent):
     old_parent_code = unit.parent.code
     moved = _rewrite_paths(unit.path, f"{new_parent.path}{unit.code}/", new_parent.depth + 1 - unit.depth)
     unit.parent = new_parent
-    _rebuild_counters()
+    _tree_changed(unit)
     audit.record("unit.move", target=unit, unit_id=unit.id,
                  details={"unit": unit.code, "from": old_parent_code, "to": new_parent.code, "units": moved})
     return True
@@ -102,8 +83,9 @@ def check_move(unit, new_parent):
 
 
 def merge_units(source, target):
-    """Fold `source` into `target`: its children, posts, media, tips, canned replies, staff, metric events and
-    Zalo OA go to the target; the source stays in the tree, inactive, remembering the target.
+    """Fold `source` into `target`: its children go under the target, and whatever follows a merged unit (posts,
+    media, tips, canned replies, staff, metric events, Zalo OA: `unit_merged`) goes to the target; the source
+    stays in the tree, inactive, remembering the target.
 
     Returns False when the source was already merged into this target (a re-run changes nothing). Every refusal
     is raised before anything changes.
@@ -113,16 +95,12 @@ def merge_units(source, target):
         return False
     contents = subtree_contents(source)
     _reparent_children(source, target)
-    for module, name in FOLLOWING_REFERENCES:
-        model = _model(module, name)
-        db.session.execute(update(model).where(model.unit_id == source.id).values(unit_id=target.id)
-                           .execution_options(synchronize_session="fetch"))
-    _move_memberships(source, target)
-    _move_zalo(source, target)
     source.active, source.merged_into_id = False, target.id
-    _rebuild_counters()
+    db.session.flush()
+    unit_merged.send(_app(), pairs=[(source, target)])
+    _tree_changed(target)
     audit.record("unit.merge", target=source, unit_id=target.id,
-                 details={"source": source.code, "target": target.code, **asdict(contents)})
+                 details={"source": source.code, "target": target.code, **contents})
     return True
 
 
@@ -144,47 +122,15 @@ def check_merge(source, target):
         raise Invalid(fields={"target_id": ["Đơn vị nhận đã ngừng hoạt động."]})
     if target.is_within(source):
         raise Invalid(fields={"target_id": ["Không thể sáp nhập vào đơn vị cấp dưới của chính nó."]})
-    if _has_zalo_oa(source) and _has_zalo_oa(target):
-        message = f"Cả hai đơn vị đều có Zalo OA: hãy ngắt kết nối OA của {source.name} hoặc {target.name} trước."
-        raise Conflict(message, fields={"target_id": [message]})
+    unit_merging.send(_app(), pairs=[(source, target)])
     return False
-
-
-def _has_zalo_oa(unit):
-    return bool(unit.zalo_oa_id) or _zalo_connection(unit) is not None
-
-
-def _zalo_connection(unit):
-    OaConnection = _model("zalo.models", "OaConnection")
-    return db.session.execute(select(OaConnection).where(OaConnection.unit_id == unit.id)).scalar_one_or_none()
-
-
-def _move_zalo(source, target):
-    """The OA goes with the page it serves (`_check_merge` made sure the target has none)."""
-    connection = _zalo_connection(source)
-    if connection is not None:
-        connection.unit_id, connection.unit = target.id, target
-    if source.zalo_oa_id:
-        target.zalo_oa_id, source.zalo_oa_id = source.zalo_oa_id, None
-
-
-def _move_memberships(source, target):
-    """Staff of the source work at the target. A role the person already holds at the target is dropped: it
-    would grant nothing more, and (user, unit, role) is unique."""
-    Membership = _model("tenants.models", "Membership")
-    held = aliased(Membership)
-    duplicate = exists().where(held.user_id == Membership.user_id, held.role == Membership.role,
-                               held.unit_id == target.id)
-    db.session.execute(delete(Membership).where(Membership.unit_id == source.id, duplicate)
-                       .execution_options(synchronize_session="fetch"))
-    db.session.execute(update(Membership).where(Membership.unit_id == source.id).values(unit_id=target.id)
-                       .execution_options(synchronize_session="fetch"))
 
 
 def abolish_tier(tier, user=None):
     """The 2025 reform: every unit of `tier` hands its children to the HQ and becomes inactive, staying under
-    the HQ with its own history. Its open tips are forwarded to the HQ (recorded in each tip's history); its
-    staff keep their memberships there (now without a subtree) until the director reassigns them.
+    the HQ with its own history. What is still open at it goes to the HQ (`unit_abolished`: the inbox forwards
+    its open tips, recorded in each tip's history); its staff keep their memberships there (now without a
+    subtree) until the director reassigns them.
 
     Returns a summary, or None when nothing was left to do (a re-run changes nothing).
     """
@@ -193,14 +139,16 @@ def abolish_tier(tier, user=None):
     if not pending:
         return None
     root = root_unit()
-    summary = {"tier": tier, "units": 0, "children": 0, "tips_forwarded": 0}
+    summary = {"tier": tier, "units": 0, "children": 0}
     for unit in pending:  # by PARENT_KINDS a district already sits under the HQ, where it stays
         summary["children"] += _reparent_children(unit, root)
-        summary["tips_forwarded"] += _forward_open_tips(unit, root, user)
         unit.active = False
         summary["units"] += 1
     db.session.flush()
-    _rebuild_counters()
+    handed_over = collect(unit_abolished.send(_app(), pairs=[(unit, root) for unit in pending], user=user,
+                                              reason=ABOLISH_REASON))
+    summary.update(handed_over)
+    _tree_changed(root)
     audit.record("unit.abolish_tier", target=root, unit_id=root.id, details=summary)
     return summary
 
@@ -210,39 +158,25 @@ def units_to_abolish(tier):
     if tier not in ABOLISHABLE_TIERS:
         raise Invalid(fields={"tier": ["Chỉ có thể bỏ cấp huyện (district)."]})
     units = db.session.execute(select(Unit).where(Unit.kind == tier).order_by(Unit.path)).scalars().all()
-    return [unit for unit in units if unit.active or _has_children(unit) or _open_tips(unit)]
+    return [unit for unit in units if unit.active or _has_children(unit) or _open_work(unit)]
 
 
 def abolition_preview(tier):
-    """What `abolish_tier` would do: units retired, units going up to the HQ, tips forwarded, staff kept."""
-    Membership = _model("tenants.models", "Membership")
+    """What `abolish_tier` would do: units retired, units going up to the HQ, open work handed over (tips),
+    staff kept."""
     units = units_to_abolish(tier)
     ids = [unit.id for unit in units]
     children = db.session.execute(select(func.count(Unit.id)).where(Unit.parent_id.in_(ids))).scalar_one()
-    staff = db.session.execute(select(func.count(func.distinct(Membership.user_id)))
-                               .where(Membership.unit_id.in_(ids))).scalar_one()
-    return {"units": len(units), "children": children, "open_tips": sum(len(_open_tips(unit)) for unit in units),
-            "staff": staff}
+    return {"units": len(units), "children": children, **contents_of(Unit.id.in_(ids))}
 
 
 def _has_children(unit):
     return db.session.execute(select(exists().where(Unit.parent_id == unit.id))).scalar()
 
 
-def _open_tips(unit):
-    Tip = _model("inbox.models", "Tip")
-    return db.session.execute(select(Tip).where(Tip.unit_id == unit.id, Tip.status.in_(OPEN_TIP_STATUSES))
-                              .order_by(Tip.id)).scalars().all()
-
-
-def _forward_open_tips(unit, to_unit, user):
-    """Through the inbox's own forward: new deadlines at the HQ, its staff told, the tip's history written."""
-    from inbox.services import forward
-
-    tips = _open_tips(unit)
-    for tip in tips:
-        forward(tip, user, to_unit, f"Bỏ cấp huyện: {unit.name} giải thể, tin báo chuyển về {to_unit.name}.")
-    return len(tips)
+def _open_work(unit):
+    """Whether a package still has work in progress at the unit (an open tip), which an abolition hands over."""
+    return any(number for key, number in contents_of(Unit.id == unit.id).items() if key.startswith("open_"))
 
 
 def _reparent_children(old_parent, new_parent):
@@ -279,9 +213,8 @@ def _lock_tree(*units):
             db.session.refresh(unit)
 
 
-def _rebuild_counters():
-    """Counters carry unit paths; they are recomputed from events over the tree as it now is."""
-    from metrics.services import rebuild_counters
-
+def _tree_changed(*units):
+    """The operation's last step: what packages derive from the tree (counters carry unit paths) is recomputed
+    over the tree as it now is, once."""
     db.session.flush()
-    rebuild_counters()
+    units_moved.send(_app(), tenant_id=current_tenant_id(), unit_ids=[unit.id for unit in units])

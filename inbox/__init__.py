@@ -8,7 +8,7 @@ def init_app(app):
     from core.nav import register
     from core.signals import demo_seed
     from inbox import api as staff_api
-    from inbox import api_public, cli, demo, jobs, settings_views, views, views_public  # noqa: F401  (jobs: sweep)
+    from inbox import api_public, cli, demo, jobs, receivers, settings_views, views, views_public  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views_public.bp)

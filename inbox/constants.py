@@ -55,6 +55,8 @@ TRANSITIONS = {
     "resolved": {"closed", "in_progress"},
     "closed": set(),
 }
+# A tip still being handled: it has a deadline in force, and a re-organisation hands it over.
+OPEN_STATUSES = ("new", "acknowledged", "in_progress")
 # Resolutions that mean the unit settled the matter (counted as resolved when a tip is closed directly).
 SETTLING_RESOLUTIONS = {"handled", "no_action", "not_our_jurisdiction"}
 

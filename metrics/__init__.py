@@ -7,7 +7,7 @@ def init_app(app):
     from core.extensions import api as rest_api
     from core.nav import register
     from core.signals import demo_seed
-    from metrics import api, cli, demo, views
+    from metrics import api, cli, demo, receivers, views  # noqa: F401  (receivers)
     from metrics.exports.setup import init_exports
 
     app.register_blueprint(views.bp)

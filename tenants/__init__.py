@@ -2,7 +2,7 @@
 
 
 def init_app(app):
-    from tenants import api, auth, cli, users_views, views
+    from tenants import api, auth, cli, receivers, users_views, views  # noqa: F401  (receivers)
 
     auth.init_auth(app)
     app.register_blueprint(views.bp)

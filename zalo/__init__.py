@@ -7,7 +7,7 @@ def init_app(app):
     from core.nav import register
     from core.signals import demo_seed
     from inbox.services import staff_reply_added
-    from zalo import cli, demo, jobs, models, outbox, views, webhook  # noqa: F401  (jobs: periodic sweep)
+    from zalo import cli, demo, jobs, models, outbox, receivers, views, webhook  # noqa: F401  (sweep, receivers)
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(views.bp)

@@ -1,0 +1,36 @@
+"""What the Zalo channel does when the tree is re-organised (`hierarchy.signals`)."""
+from sqlalchemy import select
+
+from core.errors import Conflict
+from core.extensions import db
+from hierarchy.signals import unit_merged, unit_merging
+from zalo.models import OaConnection
+
+
+def _connection(unit):
+    return db.session.execute(select(OaConnection).where(OaConnection.unit_id == unit.id)).scalar_one_or_none()
+
+
+def _has_oa(unit):
+    return bool(unit.zalo_oa_id) or _connection(unit) is not None
+
+
+@unit_merging.connect
+def _one_oa_per_page(_sender, pairs, **_kwargs):
+    """A page has one Official Account: two units that both have one cannot become one page."""
+    for source, target in pairs:
+        if _has_oa(source) and _has_oa(target):
+            message = (f"Cả hai đơn vị đều có Zalo OA: hãy ngắt kết nối OA của {source.name} hoặc {target.name} "
+                       "trước.")
+            raise Conflict(message, fields={"target_id": [message]})
+
+
+@unit_merged.connect
+def _move_oa(_sender, pairs, **_kwargs):
+    """The OA goes with the page it serves (`unit_merging` made sure the target has none)."""
+    for source, target in pairs:
+        connection = _connection(source)
+        if connection is not None:
+            connection.unit_id, connection.unit = target.id, target
+        if source.zalo_oa_id:
+            target.zalo_oa_id, source.zalo_oa_id = source.zalo_oa_id, None
