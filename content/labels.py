@@ -1,5 +1,4 @@
 """Vietnamese labels of kinds, statuses and actions, shared by the staff and public templates."""
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 KIND_LABELS = {"news": _l("Tin hoạt động"), "warning": _l("Cảnh báo"), "procedure": _l("Thủ tục hành chính"),
@@ -11,28 +10,10 @@ STATUS_BADGES = {"draft": "muted", "in_review": "warn", "approved": "ok", "sched
 ACTION_LABELS = {"submit": _l("Gửi duyệt"), "approve": _l("Duyệt"), "reject": _l("Trả lại"),
                  "publish": _l("Đăng"), "hide": _l("Ẩn bài"), "delete": _l("Xoá nháp")}
 
-ZALO_STATE_LABELS = {"queued": _l("Đang đăng lên Zalo"), "processing": _l("Đang đăng lên Zalo"),
-                     "live": _l("Đã đăng lên Zalo"), "removing": _l("Đang gỡ khỏi Zalo"),
-                     "removed": _l("Đã gỡ khỏi Zalo"), "failed": _l("Lỗi đăng Zalo")}
-
-
-def zalo_status_label(status):
-    """What the staff post page says about its Zalo article (`zalo.articles.article_status`): the state, and
-    Zalo's error code on a failure or while a failed attempt waits to be retried."""
-    if status is None:
-        return None
-    label = str(ZALO_STATE_LABELS.get(status["state"], ZALO_STATE_LABELS["queued"]))
-    code = status.get("error_code")
-    if code and status["state"] == "failed":
-        return _("%(label)s (mã %(code)s)", label=label, code=code)
-    if code and status.get("pending"):
-        return _("%(label)s — sẽ thử lại (lỗi mã %(code)s)", label=label, code=code)
-    return label
-
 
 def template_labels():
     from content.urls import avatar_url, media_url, post_url, unit_url
 
     return {"kind_labels": KIND_LABELS, "status_labels": STATUS_LABELS, "status_badges": STATUS_BADGES,
-            "action_labels": ACTION_LABELS, "zalo_status_label": zalo_status_label, "post_url": post_url,
+            "action_labels": ACTION_LABELS, "post_url": post_url,
             "unit_url": unit_url, "media_url": media_url, "avatar_url": avatar_url}

@@ -13,14 +13,15 @@ Scheduled publishing: an rq job at the post's time (queued when the schedule com
 anything overdue. Both go through `publish_due`, which only touches posts still `scheduled` and due, so a job that
 runs twice, late, or after a reschedule publishes nothing twice.
 
-A post marked `zalo_publish` becomes an article of its unit's Zalo OA when it is published, and hiding it
-removes the article (`zalo.articles`). Those calls queue their job with `core.transaction.after_commit`, so it
-is enqueued once the caller commits (the Zalo sweep picks up anything missed within a minute).
+Publishing and hiding are announced (`content.signals`): the Zalo channel mirrors a post marked `zalo_publish`
+as an article of its unit's OA and removes it when the post is hidden, with jobs enqueued once the caller
+commits (its sweep picks up anything missed within a minute).
 """
 from sqlalchemy import select
 
 from content.models import Post
 from content.policy import may_approve, needs_review, review_policy
+from content.signals import post_hidden, post_published
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid
 from core.extensions import db
@@ -126,10 +127,7 @@ def hide(user, post):
     if post.status not in ALLOWED_FROM["hide"]:
         _conflict(post, "hide")
     post.status = "hidden"
-    if post.zalo_state not in (None, "removed"):
-        from zalo.articles import remove_article
-
-        remove_article(post.id)
+    post_hidden.send(post)
     return _done(post, "post.hide")
 
 
@@ -148,10 +146,7 @@ def mark_published(post, at, count=True):
     post.status, post.published_at = "published", at
     if count:
         record("posts_published", post.unit, at=at, subject=post)
-    if post.zalo_publish:
-        from zalo.articles import publish_article
-
-        publish_article(post.id)
+    post_published.send(post)
 
 
 def publish_due(now=None, post_id=None):

@@ -75,13 +75,6 @@ def _form_data(schema, zalo_field=False):
     return schema.load(raw)
 
 
-def _zalo_status(post):
-    """The post's Zalo article (state, error code), or None if it was never mirrored."""
-    from zalo.articles import article_status
-
-    return article_status(post.id)
-
-
 @bp.route("/posts/new", methods=["GET", "POST"])
 @login_required
 def new_post():
@@ -143,7 +136,7 @@ def edit_post(post_id):
                            errors=errors, form=request.form if errors else None,
                            actions=lifecycle.allowed_actions(current_user, post),
                            editable=post.status in services.EDITABLE and can(current_user, "post.edit", post),
-                           zalo_field=zalo_field, zalo=_zalo_status(post)), 422 if errors else 200
+                           zalo_field=zalo_field), 422 if errors else 200
 
 
 def _publish_at():

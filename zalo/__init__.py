@@ -7,7 +7,7 @@ def init_app(app):
     from core.nav import register
     from core.signals import demo_seed
     from inbox.services import staff_reply_added
-    from zalo import cli, demo, jobs, models, outbox, receivers, views, webhook  # noqa: F401  (sweep, receivers)
+    from zalo import articles, cli, demo, jobs, models, outbox, receivers, views, webhook  # noqa: F401
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(views.bp)
@@ -16,4 +16,7 @@ def init_app(app):
     register("zalo.settings", _l("Zalo OA"), "zalo.connect", order=60)
     staff_reply_added.connect(outbox.on_staff_reply)
     demo_seed.connect(demo.seed, weak=False)
-    app.context_processor(lambda: {"zalo_delivery_note": outbox.delivery_note})
+    # What inbox and content pages show of the channel, without importing it (`... is defined` in templates).
+    app.context_processor(lambda: {"zalo_delivery_note": outbox.delivery_note,
+                                   "zalo_article_status": articles.article_status,
+                                   "zalo_status_label": articles.status_label})

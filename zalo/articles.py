@@ -1,15 +1,17 @@
 """Posts mirrored as articles of their unit's Official Account (zalo/README.md §4).
 
-Content calls `publish_article(post_id)` when a post marked "also publish on Zalo" goes public,
-`update_article(post_id)` when a mirrored post changes and `remove_article(post_id)` when it is hidden or
-deleted. Each only records what is to be done (in the caller's transaction) and queues `sync`, which talks to
-Zalo: create (or update) returns a token, `verify` turns it into the article id — or says "still processing",
-and the job tries again later. The post shows the outcome in `zalo_state` and, on failure, the error code.
+`publish_article(post_id)` runs when a post marked "also publish on Zalo" goes public and `remove_article(post_id)`
+when it is hidden (content's `post_published` and `post_hidden` signals, `zalo/receivers.py`); `update_article`
+re-sends a mirrored post. Each only records what is to be done (in the caller's transaction) and queues `sync`,
+which talks to Zalo: create (or update) returns a token, `verify` turns it into the article id — or says "still
+processing", and the job tries again later. The post shows the outcome in `zalo_state` and, on failure, the error code.
 """
 import logging
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 
 from core.extensions import db
@@ -30,6 +32,9 @@ RETRY_DELAYS = (30, 120, 600, 1800, 3600, 6 * 3600)
 MAX_ATTEMPTS = 10
 CLAIM = timedelta(minutes=5)
 STATE_OF_ACTION = {"publish": "queued", "update": "queued", "remove": "removing"}
+STATE_LABELS = {"queued": _l("Đang đăng lên Zalo"), "processing": _l("Đang đăng lên Zalo"),
+                "live": _l("Đã đăng lên Zalo"), "removing": _l("Đang gỡ khỏi Zalo"),
+                "removed": _l("Đã gỡ khỏi Zalo"), "failed": _l("Lỗi đăng Zalo")}
 
 
 def _post(post_id):
@@ -83,6 +88,20 @@ def article_status(post_id):
         return None
     return {"state": row.state, "error_code": row.error_code, "article_id": row.article_id,
             "pending": row.action}
+
+
+def status_label(status):
+    """What the staff post page says about its Zalo article (`article_status`): the state, and Zalo's error code
+    on a failure or while a failed attempt waits to be retried."""
+    if status is None:
+        return None
+    label = str(STATE_LABELS.get(status["state"], STATE_LABELS["queued"]))
+    code = status.get("error_code")
+    if code and status["state"] == "failed":
+        return _("%(label)s (mã %(code)s)", label=label, code=code)
+    if code and status.get("pending"):
+        return _("%(label)s — sẽ thử lại (lỗi mã %(code)s)", label=label, code=code)
+    return label
 
 
 def _mirror(post, article):

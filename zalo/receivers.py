@@ -1,10 +1,25 @@
-"""What the Zalo channel does when the tree is re-organised (`hierarchy.signals`)."""
+"""What the Zalo channel does when content publishes or hides a post (`content.signals`) and when the tree is
+re-organised (`hierarchy.signals`)."""
 from sqlalchemy import select
 
+from content.signals import post_hidden, post_published
 from core.errors import Conflict
 from core.extensions import db
 from hierarchy.signals import unit_merged, unit_merging
+from zalo.articles import publish_article, remove_article
 from zalo.models import OaConnection
+
+
+@post_published.connect
+def _publish_article(post, **_kwargs):
+    if post.zalo_publish:
+        publish_article(post.id)
+
+
+@post_hidden.connect
+def _remove_article(post, **_kwargs):
+    if post.zalo_state not in (None, "removed"):
+        remove_article(post.id)
 
 
 def _connection(unit):
