@@ -5,9 +5,10 @@ def init_app(app):
     from flask import Blueprint
     from flask_babel import lazy_gettext as _l
 
-    from content import api, demo, lifecycle, public_views, receivers, views  # noqa: F401  (sweep, receivers)
+    from content import api, demo, lifecycle, public_views, receivers, views  # noqa: F401  (receivers)
     from content.labels import template_labels
     from core.extensions import api as rest_api
+    from core.jobs import register_periodic
     from core.nav import register
     from core.signals import demo_seed
 
@@ -17,9 +18,10 @@ def init_app(app):
     app.register_blueprint(views.bp)
     rest_api.register_blueprint(api.blp)
     app.context_processor(template_labels)
-    register("content.posts", _l("Bài viết"), "post.view", order=30)
+    register(app, "content.posts", _l("Bài viết"), "post.view", order=30)
+    register_periodic(app, lifecycle.sweep_scheduled_posts, 60)
     demo_seed.connect(demo.seed_demo)
     from content.models import Post
     from core.tenancy import register_path_model
 
-    register_path_model("post_id", Post)
+    register_path_model(app, "post_id", Post)

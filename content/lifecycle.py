@@ -25,7 +25,7 @@ from content.signals import post_hidden, post_published
 from core import audit
 from core.errors import Conflict, Forbidden, Invalid
 from core.extensions import db
-from core.jobs import enqueue, job, periodic
+from core.jobs import enqueue, job
 from core.permissions import require
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import as_utc, utcnow
@@ -173,7 +173,6 @@ def publish_scheduled(tenant_id, post_id):
         db.session.commit()
 
 
-@periodic(60)
 @job
 def sweep_scheduled_posts():
     """Every tenant's overdue scheduled posts, in case a job was lost (or never enqueued: embedded mode)."""

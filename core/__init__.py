@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import Config
-from core import errors, ratelimit, security, transaction  # noqa: F401  (transaction: the commit hooks)
+from core import errors, ratelimit, registry, security, transaction  # noqa: F401  (transaction: the commit hooks)
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import localtime, select_locale
 from core.nav import header_widgets, nav_items
@@ -40,6 +40,7 @@ def create_app(config=None):
     if config.TRUSTED_PROXIES:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.TRUSTED_PROXIES, x_proto=config.TRUSTED_PROXIES)
 
+    registry.init_app(app)
     _init_extensions(app, config)
     _init_redis(app, config)
     errors.register_error_handlers(app)

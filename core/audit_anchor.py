@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from core.audit import AuditChainHead, AuditLog
 from core.extensions import db
-from core.jobs import job, periodic
+from core.jobs import job
 from core.tenancy import platform_scope
 from core.timeutil import utcnow
 
@@ -53,7 +53,6 @@ def write_anchors():
     return lines
 
 
-@periodic(3600)
 @job
 def anchor_audit_chains():
     write_anchors()

@@ -165,10 +165,11 @@ def init_audit(app):
     from core import audit_anchor
     from core.cli import audit_cli
     from core.extensions import api
-    from core.nav import NAV, register
+    from core.jobs import register_periodic
+    from core.nav import register
 
     app.register_blueprint(bp)
     api.register_blueprint(blp)
     audit_cli.add_command(audit_anchor.anchor_command)
-    if not any(endpoint == "audit.audit_page" for _order, endpoint, _label, _action in NAV):
-        register("audit.audit_page", _l("Nhật ký kiểm toán"), ACTION, order=75)
+    register(app, "audit.audit_page", _l("Nhật ký kiểm toán"), ACTION, order=75)
+    register_periodic(app, audit_anchor.anchor_audit_chains, 3600)

@@ -8,7 +8,8 @@ from flask.cli import AppGroup
 
 from core import audit
 from core.extensions import db
-from core.jobs import PERIODIC, QUEUES, AppWorker, run_periodic_once
+from core.jobs import QUEUES, AppWorker, run_periodic_once
+from core.registry import registry
 from core.tenancy import platform_scope
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
@@ -41,7 +42,7 @@ def worker(burst):
 
 @jobs_cli.command("list-periodic")
 def list_periodic():
-    for func, seconds in PERIODIC:
+    for func, seconds in registry("periodic"):
         click.echo(f"{func.__module__}.{func.__name__} every {seconds}s")
 
 

@@ -2,8 +2,8 @@
 from rq import cron
 
 from core import create_app
-from core.jobs import PERIODIC
+from core.registry import registry
 
-create_app()  # imports every feature package, which registers its periodic jobs
-for _func, _seconds in PERIODIC:
+app = create_app()  # every feature package registers its periodic jobs on it
+for _func, _seconds in registry("periodic", app):
     cron.register(_func, "default", interval=_seconds)

@@ -1,4 +1,4 @@
-"""Background jobs: rq queues declared once, periodic jobs registered once, one `enqueue()` for everyone.
+"""Background jobs: rq queues declared once, periodic jobs registered on the app, one `enqueue()` for everyone.
 
 Rules every job follows (DESIGN.md §7):
 - a job takes ids, never ORM objects, and runs inside the tenant scope of the tenant id it is given;
@@ -20,23 +20,19 @@ from flask import current_app, has_app_context
 from rq import SimpleWorker
 from rq.utils import import_attribute
 
+from core.registry import registry
 from core.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
 QUEUES = ("default", "exports", "notifications")
 RETRY_INTERVALS = [10, 60, 300]
-PERIODIC = []  # (function, interval seconds), filled by @periodic at import time
 
 
-def periodic(seconds):
-    """Register a module-level, argument-less job to run every `seconds` (rq cron / `flask jobs tick`)."""
-
-    def decorate(func):
-        PERIODIC.append((func, seconds))
-        return func
-
-    return decorate
+def register_periodic(app, func, seconds):
+    """A module-level, argument-less job to run every `seconds` (rq cron / `flask jobs tick`); packages
+    register theirs from `init_app`, in the factory's order."""
+    registry("periodic", app).append((func, seconds))
 
 
 _worker_app = None
@@ -122,7 +118,7 @@ def enqueue(func, *args, queue_name="default", at=None, job_id=None, retries=Non
 
 def run_periodic_once():
     """Run every periodic job once, in order (the embedded scheduler and tests use this)."""
-    for func, _seconds in PERIODIC:
+    for func, _seconds in registry("periodic"):
         try:
             func()
         except Exception:  # one failing sweep must not stop the others

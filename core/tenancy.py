@@ -151,14 +151,14 @@ def load(model, object_id, **filters):
 
 
 # --- ids in URLs ------------------------------------------------------------------------------------------
-# URL parameters that name a tenant-owned object (`tip_id` → Tip). Each package registers its own. Before any
-# view runs (and before a request body is validated), every such id is loaded in the request's tenant scope:
-# an id of another tenant, or of nothing, answers 404 the same way. Views take the loaded object from here.
-PATH_MODELS = {}
+# URL parameters that name a tenant-owned object (`tip_id` → Tip). Each package registers its own on the app
+# (`core.registry`). Before any view runs (and before a request body is validated), every such id is loaded in
+# the request's tenant scope: an id of another tenant, or of nothing, answers 404 the same way. Views take the
+# loaded object from here.
+def register_path_model(app, param, model):
+    from core.registry import registry
 
-
-def register_path_model(param, model):
-    PATH_MODELS[param] = model
+    registry("path_models", app)[param] = model
 
 
 def load_path_objects():
@@ -166,12 +166,13 @@ def load_path_objects():
     from flask import request
 
     from core.errors import NotFound
+    from core.registry import registry
 
     if not request.view_args or not isinstance(current_scope(), int):
         return
-    loaded = {}
+    path_models, loaded = registry("path_models"), {}
     for param, value in request.view_args.items():
-        model = PATH_MODELS.get(param)
+        model = path_models.get(param)
         if model is None:
             continue
         obj = load(model, value)

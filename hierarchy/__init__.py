@@ -13,9 +13,9 @@ def init_app(app):
     from core.tenancy import register_path_model
     from hierarchy.models import Unit
 
-    register_path_model("unit_id", Unit)
+    register_path_model(app, "unit_id", Unit)
     from flask_babel import lazy_gettext as _l
 
     from core.nav import register
 
-    register("hierarchy.tree", _l("Đơn vị"), "unit.view", order=10)
+    register(app, "hierarchy.tree", _l("Đơn vị"), "unit.view", order=10)

@@ -5,6 +5,7 @@ def init_app(app):
     from flask_babel import lazy_gettext as _l
 
     from core.extensions import api
+    from core.jobs import register_periodic
     from core.nav import register
     from core.signals import demo_seed
     from inbox import api as staff_api
@@ -17,8 +18,9 @@ def init_app(app):
     api.register_blueprint(api_public.blp)
     app.cli.add_command(cli.inbox_cli)
     app.cli.add_command(cli.vault_cli)
-    register("inbox.index", _l("Hộp thư"), "tip.view", order=20)
-    register("inbox_settings.page", _l("Cài đặt hộp thư"), settings_views.ACTION, order=65)
+    register(app, "inbox.index", _l("Hộp thư"), "tip.view", order=20)
+    register(app, "inbox_settings.page", _l("Cài đặt hộp thư"), settings_views.ACTION, order=65)
+    register_periodic(app, jobs.sweep_deadlines, 60)
     demo_seed.connect(demo.seed, weak=False)
     app.context_processor(_template_helpers)
     from core.nav import register_header_widget
@@ -26,11 +28,11 @@ def init_app(app):
     from inbox.models import Tip, TipAttachment
     from inbox.policy import CannedReply, RoutingRule
 
-    register_header_widget("inbox/_bell.html")
-    register_path_model("tip_id", Tip)
-    register_path_model("attachment_id", TipAttachment)
-    register_path_model("rule_id", RoutingRule)
-    register_path_model("reply_id", CannedReply)
+    register_header_widget(app, "inbox/_bell.html")
+    register_path_model(app, "tip_id", Tip)
+    register_path_model(app, "attachment_id", TipAttachment)
+    register_path_model(app, "rule_id", RoutingRule)
+    register_path_model(app, "reply_id", CannedReply)
 
 
 def _template_helpers():

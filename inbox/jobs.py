@@ -1,6 +1,6 @@
 """Inbox jobs: the timer at each deadline and the periodic sweep that catches what a lost timer missed."""
 from core.extensions import db
-from core.jobs import job, periodic
+from core.jobs import job
 from core.tenancy import tenant_scope
 
 
@@ -14,7 +14,6 @@ def check_deadlines(tenant_id, tip_id):
         db.session.commit()
 
 
-@periodic(60)
 @job
 def sweep_deadlines():
     from inbox.sla import sweep

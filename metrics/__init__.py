@@ -14,6 +14,6 @@ def init_app(app):
     app.register_blueprint(views.assets)
     rest_api.register_blueprint(api.blp)
     app.cli.add_command(cli.metrics_cli)
-    register("metrics.dashboard", _l("Tổng quan"), "metrics.view", order=5)
+    register(app, "metrics.dashboard", _l("Tổng quan"), "metrics.view", order=5)
     demo_seed.connect(demo.seed_demo)
     init_exports(app)  # the exports sub-package (its own developer's): page, API, jobs

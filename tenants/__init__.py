@@ -15,10 +15,10 @@ def init_app(app):
     from core.tenancy import register_path_model
     from tenants.models import ApiToken, User
 
-    register_path_model("user_id", User)
-    register_path_model("token_id", ApiToken)
+    register_path_model(app, "user_id", User)
+    register_path_model(app, "token_id", ApiToken)
     from flask_babel import lazy_gettext as _l
 
     from core.nav import register
 
-    register("users.index", _l("Người dùng"), "user.manage", order=80)
+    register(app, "users.index", _l("Người dùng"), "user.manage", order=80)

@@ -4,6 +4,7 @@
 def init_app(app):
     from flask_babel import lazy_gettext as _l
 
+    from core.jobs import register_periodic
     from core.nav import register
     from core.signals import demo_seed
     from inbox.services import staff_reply_added
@@ -13,7 +14,8 @@ def init_app(app):
     app.register_blueprint(views.bp)
     app.register_blueprint(views.assets)
     app.cli.add_command(cli.zalo_cli)
-    register("zalo.settings", _l("Zalo OA"), "zalo.connect", order=60)
+    register(app, "zalo.settings", _l("Zalo OA"), "zalo.connect", order=60)
+    register_periodic(app, jobs.sweep_zalo, 60)
     staff_reply_added.connect(outbox.on_staff_reply)
     demo_seed.connect(demo.seed, weak=False)
     # What inbox and content pages show of the channel, without importing it (`... is defined` in templates).

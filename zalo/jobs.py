@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from core.extensions import db
-from core.jobs import enqueue, job, periodic
+from core.jobs import enqueue, job
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import utcnow
 from zalo.models import MediaFetch, Outbox, WebhookDelivery, ZaloApp, ZaloArticle
@@ -81,7 +81,6 @@ def _due(column_next, now):
     return or_(column_next.is_(None), column_next <= now)
 
 
-@periodic(60)
 @job
 def sweep_zalo():
     """Retry due deliveries, sends, media and articles in every tenant with a Zalo app; forget the bodies of

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from core import audit
 from core.audit import AuditChainHead, chain_name
 from core.extensions import db
-from core.jobs import job, periodic
+from core.jobs import job
 from core.permissions import can
 from core.tenancy import load, platform_scope, tenant_scope
 from core.timeutil import utcnow
@@ -182,7 +182,6 @@ def _build(tenant_id, export_id, attempt):
     db.session.commit()
 
 
-@periodic(60)
 @job
 def sweep_exports():
     """Re-queue exports whose worker died (or whose enqueue was lost); delete expired files."""

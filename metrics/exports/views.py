@@ -90,8 +90,7 @@ def create():
     return redirect(url_for("exports.index", _anchor=f"export-{export.id}"))
 
 
-def init_nav():
-    from core.nav import NAV, register
+def init_nav(app):
+    from core.nav import register
 
-    if not any(endpoint == "exports.index" for _order, endpoint, _label, _action in NAV):
-        register("exports.index", _l("Xuất báo cáo"), "export.create", order=70)
+    register(app, "exports.index", _l("Xuất báo cáo"), "export.create", order=70)

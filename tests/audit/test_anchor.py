@@ -9,7 +9,7 @@ from core import audit
 from core.audit import AuditChainHead, AuditLog, chain_name, verify_chain
 from core.audit_anchor import anchor_audit_chains, check_anchors, write_anchors
 from core.extensions import db
-from core.jobs import PERIODIC
+from core.registry import registry
 from core.tenancy import platform_scope
 
 
@@ -59,7 +59,7 @@ def test_anchor_command_writes_every_chain_head_to_todays_file(app_ctx, anchor_d
     assert head.last_hash in logged and "@" not in logged
     anchor_audit_chains()  # the hourly job appends to the same day's file
     assert len(files[0].read_text().splitlines()) == 2 * len(lines)
-    assert (anchor_audit_chains, 3600) in PERIODIC
+    assert (anchor_audit_chains, 3600) in registry("periodic")
 
 
 def test_a_consistent_rewrite_passes_verify_chain_but_not_the_anchor(app_ctx, anchor_dir, world, in_tenant,

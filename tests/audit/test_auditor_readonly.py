@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from core.audit import AuditLog
 from core.extensions import db
-from core.tenancy import PATH_MODELS, is_public_path, platform_scope, tenant_scope
+from core.registry import registry
+from core.tenancy import is_public_path, platform_scope, tenant_scope
 
 # What an auditor may do that writes: its own session, tokens and notifications, and asking for exports.
 AUDITOR_MAY = {"tenants.login", "tenants.logout", "tenants.second_factor", "tenants.account", "tenants.create_token",
@@ -33,7 +34,7 @@ def _tenant_a_values(world, make_tip):
         db.session.commit()
         values["post_id"] = post.id
     with platform_scope():
-        for param, model in PATH_MODELS.items():
+        for param, model in registry("path_models").items():
             values.setdefault(param, None)
             values[param] = values[param] or db.session.execute(select(model.id).filter_by(tenant_id=a.tenant_id)
                                                .order_by(model.id)).scalars().first() or 999999

@@ -162,19 +162,15 @@ def kill_group(process):
 @pytest.fixture
 def app_using(app_ctx, tmp_root, database_uri):
     """`app_using(REDIS_URL=...)`: a second app with those settings, sharing the test's rolled-back
-    connection (the registries app creation appends to are restored afterwards)."""
+    connection."""
     from core import create_app
-    from core.jobs import PERIODIC
-    from core.nav import NAV
     from tests.conftest import make_config
 
     shared = app_ctx.extensions["sqlalchemy"]._app_engines[app_ctx][None]
     made = []
 
     def _make(**overrides):
-        saved = list(NAV), list(PERIODIC)
         other = create_app(make_config(tmp_root, database_uri, **overrides))
-        NAV[:], PERIODIC[:] = saved
         engines = other.extensions["sqlalchemy"]._app_engines[other]
         made.append(engines[None])
         engines[None] = shared

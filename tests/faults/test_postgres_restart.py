@@ -21,14 +21,10 @@ TRACE_MARKERS = ("Traceback", 'File "/', "psycopg", "sqlalchemy", "OperationalEr
 def pg_app(app, own_postgres, tmp_root):
     """An app on the test's own PostgreSQL with a tenant, a commune page and a director's token."""
     from core import create_app
-    from core.jobs import PERIODIC
-    from core.nav import NAV
     from tenants import services
 
-    saved = list(NAV), list(PERIODIC)
     url = make_url(own_postgres.url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     pg = create_app(make_config(tmp_root, url, REDIS_URL=None))
-    NAV[:], PERIODIC[:] = saved
     with pg.app_context():
         db.create_all()
         with platform_scope():

@@ -21,12 +21,7 @@ pytestmark = [pytest.mark.services, SERVICES_ONLY]
 def committed_app(app, own_redis, tmp_root, database_uri):
     """An app on the session database that really commits, queueing on the test's own Redis."""
     from core import create_app
-    from core.jobs import PERIODIC
-    from core.nav import NAV
-
-    saved = list(NAV), list(PERIODIC)
     app = create_app(make_config(tmp_root, database_uri, REDIS_URL=own_redis.url))
-    NAV[:], PERIODIC[:] = saved
     yield app
     with app.app_context():
         db.session.remove()

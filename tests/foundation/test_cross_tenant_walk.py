@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from core.extensions import db
-from core.tenancy import PATH_MODELS, is_public_path, platform_scope, tenant_scope
+from core.registry import registry
+from core.tenancy import is_public_path, platform_scope, tenant_scope
 from inbox.policy import install_defaults
 
 # Routes that are public by design (they name their tenant in the URL) or belong to no tenant. Explicit.
@@ -31,7 +32,7 @@ def tenant_b_values(world):
     b = world["b"]
     values = {"unit_code": b.units["commune"].code, "slug": b.slug, "tenant_slug": b.slug,
               "action": "submit", "number": 1}
-    for param, model in PATH_MODELS.items():
+    for param, model in registry("path_models").items():
         values[param] = _first_id(model, tenant_id=b.tenant_id)
     values["unit_id"] = b.units["commune"].id
     values["user_id"] = b.users["officer"].id

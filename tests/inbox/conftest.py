@@ -71,16 +71,11 @@ def limited_client(app_ctx, tmp_root, database_uri):
     """A client of a second app built with RATELIMIT_ENABLED=True, sharing the test's rolled-back connection.
 
     The session app runs with the limiter off; Flask-Limiter installs its hooks only on an app created with
-    it on. The registries that app creation appends to are restored afterwards."""
+    it on."""
     from core import create_app
     from core.extensions import limiter
-    from core.jobs import PERIODIC
-    from core.nav import NAV
     from tests.conftest import make_config
-
-    saved = list(NAV), list(PERIODIC)
     limited = create_app(make_config(tmp_root, database_uri, RATELIMIT_ENABLED=True))
-    NAV[:], PERIODIC[:] = saved
     shared = app_ctx.extensions["sqlalchemy"]._app_engines[app_ctx][None]
     engines = limited.extensions["sqlalchemy"]._app_engines[limited]
     own_engine, engines[None] = engines[None], shared

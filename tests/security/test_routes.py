@@ -9,14 +9,9 @@ CONTRACT_ENDPOINTS = {"/app/tree", "/app/posts", "/app/inbox", "/app/dashboard",
 @pytest.fixture
 def fresh_app(tmp_root, database_uri):
     from core import create_app
-    from core.jobs import PERIODIC
-    from core.nav import NAV
     from tests.conftest import make_config
 
-    saved = list(NAV), list(PERIODIC)
-    app = create_app(make_config(tmp_root, database_uri))
-    NAV[:], PERIODIC[:] = saved
-    return app
+    return create_app(make_config(tmp_root, database_uri))
 
 
 def test_contract_staff_pages_exist_in_a_fresh_app(fresh_app):
