@@ -36,9 +36,7 @@ def procedure_guides(unit, limit=8):
     """Procedure posts of the unit and of the units above it: a commune's page also shows the province's
     guidance on ID cards, residence and vehicle registration. One post per title (the nearest unit's, then
     the newest), since several units often publish the same guidance."""
-    paths = [unit.path]
-    codes = unit.path.strip("/").split("/")
-    paths += ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes))]
+    paths = Unit.ancestor_paths(unit.path)
     statement = (published().join(Unit, Unit.id == Post.unit_id)
                  .where(Post.kind == "procedure", Unit.path.in_(paths))
                  .order_by(Unit.depth.desc(), Post.pinned.desc(), Post.published_at.desc()).limit(limit * 4))

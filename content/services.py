@@ -155,7 +155,7 @@ def posts_in_scope(user, unit=None, status=None, kind=None, subtree=False, query
 
     statement = select(Post).join(Unit, Unit.id == Post.unit_id).where(scope_clause(user, "post.view", Unit.path))
     if unit is not None:
-        statement = statement.where(Unit.path.startswith(unit.path, autoescape=True) if subtree
+        statement = statement.where(Unit.in_subtree(unit.path) if subtree
                                     else Post.unit_id == unit.id)
     if status:
         statement = statement.where(Post.status == status)
@@ -177,7 +177,7 @@ def review_queue(user):
     policy = review_policy()
     anchors = approver_anchors(user, policy)
     strict = policy["approver_level"] == "ancestor"
-    conditions = [and_(Unit.path.startswith(anchor, autoescape=True),
+    conditions = [and_(Unit.in_subtree(anchor),
                        or_(Unit.path != anchor, Unit.kind.notin_(policy["review_kinds"])) if strict else True)
                   for anchor in anchors]
     return (select(Post).join(Unit, Unit.id == Post.unit_id)

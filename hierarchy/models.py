@@ -50,19 +50,44 @@ class Unit(TenantScoped, db.Model):
         return self.path
 
     @classmethod
+    def in_subtree(cls, path):
+        """SQL: the unit is the one at `path` or below it (one indexed prefix comparison, LIKE-escaped)."""
+        return cls.path.startswith(path, autoescape=True)
+
+    @classmethod
     def subtree_of(cls, unit, include_self=True):
         """SELECT of the unit and everything under it (tenant scoping is added by the session hook)."""
-        statement = select(cls).where(cls.path.startswith(unit.path, autoescape=True))
+        statement = select(cls).where(cls.in_subtree(unit.path))
         if not include_self:
             statement = statement.where(cls.id != unit.id)
         return statement
 
-    @property
-    def ancestor_codes(self):
-        return [code for code in self.path.strip("/").split("/")][:-1]
+    @classmethod
+    def ancestors_of(cls, unit, include_self=True):
+        """SELECT of the units from the root down to the unit (itself included unless `include_self` is
+        False), found by the codes on its path."""
+        codes = codes_on(unit.path)
+        return select(cls).where(cls.code.in_(codes if include_self else codes[:-1]))
+
+    @classmethod
+    def root_of(cls, unit):
+        """SELECT of the root of the unit's tree (the province HQ)."""
+        return select(cls).where(cls.code == codes_on(unit.path)[0])
+
+    @staticmethod
+    def ancestor_paths(path):
+        """The paths of the unit at `path` and of its ancestors, root first:
+        '/84/842/29236/' → ['/84/', '/84/842/', '/84/842/29236/']."""
+        codes = codes_on(path)
+        return ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes) + 1)]
 
     def is_within(self, other):
         return self.path.startswith(other.path)
 
     def __repr__(self):
         return f"<Unit {self.code} {self.name}>"
+
+
+def codes_on(path):
+    """The codes of the units from the root down to the one at `path`: '/84/842/29236/' → ['84', '842', '29236']."""
+    return path.strip("/").split("/")

@@ -34,7 +34,7 @@ ABOLISH_REASON = "Bỏ cấp huyện"
 def subtree_contents(unit):
     """What moves with the unit, for the confirmation page and the audit record: the units below it, and what
     the packages hold in its whole subtree (tips, open tips, posts, staff; see `count_contents`)."""
-    in_subtree = Unit.path.startswith(unit.path, autoescape=True)
+    in_subtree = Unit.in_subtree(unit.path)
     units_below = db.session.execute(select(func.count(Unit.id)).where(in_subtree, Unit.id != unit.id)).scalar_one()
     return {"units": units_below, **contents_of(in_subtree)}
 
@@ -192,7 +192,7 @@ def _rewrite_paths(old_prefix, new_prefix, depth_shift, below_only=False):
 
     Codes are unique within a tenant, so the rewritten paths cannot collide with any other unit's.
     """
-    statement = (update(Unit).where(Unit.path.startswith(old_prefix, autoescape=True))
+    statement = (update(Unit).where(Unit.in_subtree(old_prefix))
                  .values(path=literal(new_prefix) + func.substr(Unit.path, len(old_prefix) + 1),
                          depth=Unit.depth + depth_shift)
                  .execution_options(synchronize_session="fetch"))

@@ -45,7 +45,7 @@ def move(unit_id):
                                contents=reorg.subtree_contents(unit))
     kinds = reorg.PARENT_KINDS.get(unit.kind, ())
     candidates = _active_units(Unit.kind.in_(kinds), Unit.id != unit.parent_id,
-                               ~Unit.path.startswith(unit.path, autoescape=True))
+                               ~Unit.in_subtree(unit.path))
     return render_template("hierarchy/reorg_choose.html", operation="move", unit=unit, candidates=candidates,
                            field="parent_id")
 

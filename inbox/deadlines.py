@@ -1,7 +1,9 @@
 """Deadlines on a tip, the jobs that fire at them, and where an overdue tip goes next (DESIGN.md §5)."""
+from core.extensions import db
 from core.jobs import enqueue
 from core.timeutil import as_utc
 from core.transaction import after_commit
+from hierarchy.models import Unit
 from inbox.policy import deadlines_for, route_department
 
 
@@ -38,19 +40,10 @@ def escalation_target(tip):
     unit = tip.unit
     if unit.parent_id is None:
         return None
-    root = _root_of(unit)
+    root = db.session.execute(Unit.root_of(unit)).scalar_one()
     if unit.kind == "district":
         return route_department(tip.category, f"{tip.description}\n{tip.place}") or root
     if unit.kind == "department":
         return root
     return unit.parent
 
-
-def _root_of(unit):
-    from sqlalchemy import select
-
-    from core.extensions import db
-    from hierarchy.models import Unit
-
-    root_code = unit.path.strip("/").split("/")[0]
-    return db.session.execute(select(Unit).where(Unit.code == root_code)).scalar_one()

@@ -68,8 +68,7 @@ class _Story:
     def handler(self, unit):
         """A staff member of the unit, else of the nearest ancestor that has one (the director at the top)."""
         if unit.id not in self.handlers:
-            codes = unit.path.strip("/").split("/")
-            chain = db.session.execute(select(Unit).where(Unit.code.in_(codes))).scalars().all()
+            chain = db.session.execute(Unit.ancestors_of(unit)).scalars().all()
             chain.sort(key=lambda item: -item.depth)
             self.handlers[unit.id] = next((staff[0] for item in chain if (staff := staff_of(item))), None)
         return self.handlers[unit.id]

@@ -106,9 +106,8 @@ def notify_unit(unit, kind, tip, message, at=None):
 
 def notify_urgent(tip, at=None):
     """An urgent tip alerts its district and the province HQ at once, wherever it sits."""
-    codes = tip.unit.path.strip("/").split("/")
-    alerted = db.session.execute(select(Unit).where(Unit.code.in_(codes), Unit.kind.in_(("district", "province")),
-                                                    Unit.id != tip.unit_id)).scalars().all()
+    alerted = db.session.execute(Unit.ancestors_of(tip.unit, include_self=False)
+                                 .where(Unit.kind.in_(("district", "province")))).scalars().all()
     if alerted:
         notify_staff(alerted, "urgent", tip, f"Tin báo KHẨN {tip.tracking_code} tại {tip.unit.name}", at)
 

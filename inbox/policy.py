@@ -148,7 +148,7 @@ def route_department(category, text):
 
 def canned_replies(unit):
     """Replies usable at `unit`: tenant-wide ones and those of the unit or its ancestors."""
-    ancestors = select(Unit.id).where(Unit.code.in_(unit.path.strip("/").split("/")))
+    ancestors = Unit.ancestors_of(unit).with_only_columns(Unit.id)
     rows = db.session.execute(select(CannedReply).where(
         CannedReply.unit_id.is_(None) | CannedReply.unit_id.in_(ancestors)).order_by(CannedReply.id)).scalars().all()
     if rows or db.session.execute(select(CannedReply.id).limit(1)).first() is not None:

@@ -30,7 +30,7 @@ def tips_in_scope(user, status=None, unit_id=None, overdue=None, category=None, 
         unit = load(Unit, unit_id)
         if unit is None:
             return statement.where(false())
-        statement = statement.where(Unit.path.startswith(unit.path, autoescape=True))
+        statement = statement.where(Unit.in_subtree(unit.path))
     for name, value in (("status", status), ("category", category), ("severity", severity),
                         ("assignee_id", assignee_id), ("channel", channel)):
         if value is not None:

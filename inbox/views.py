@@ -66,9 +66,9 @@ def index():
 def _assignable(tip):
     from tenants.models import Membership, User
 
-    codes = tip.unit.path.strip("/").split("/")
-    members = (select(Membership.user_id).join(Unit, Unit.id == Membership.unit_id)
-               .where(Unit.code.in_(codes), Membership.role.in_(services.ASSIGNABLE_ROLES)))
+    ancestors = Unit.ancestors_of(tip.unit).with_only_columns(Unit.id)
+    members = select(Membership.user_id).where(Membership.unit_id.in_(ancestors),
+                                               Membership.role.in_(services.ASSIGNABLE_ROLES))
     statement = select(User).where(User.id.in_(members), User.active.is_(True)).order_by(User.name, User.email)
     return db.session.execute(statement).scalars().all()
 

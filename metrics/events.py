@@ -98,8 +98,7 @@ def record_many(entries):
 
 def path_prefixes(unit_path):
     """The paths of the unit and its ancestors, root first: '/84/842/29236/' → '/84/', '/84/842/', '/84/842/29236/'."""
-    codes = unit_path.strip("/").split("/")
-    return ["/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes) + 1)]
+    return Unit.ancestor_paths(unit_path)
 
 
 def subtrees_above(unit_path):

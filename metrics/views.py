@@ -4,7 +4,6 @@ from datetime import date
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from core.extensions import db
 from core.permissions import can
@@ -50,9 +49,7 @@ def parse_period(args, today):
 
 def breadcrumbs(unit):
     """The unit's ancestors from the root down, each with whether the user may open its dashboard."""
-    codes = unit.path.strip("/").split("/")
-    units = {u.code: u for u in db.session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
-    chain = [units[code] for code in codes if code in units]
+    chain = db.session.execute(Unit.ancestors_of(unit).order_by(Unit.depth)).scalars().all()
     return [(member, can(current_user, "metrics.view", member)) for member in chain]
 
 

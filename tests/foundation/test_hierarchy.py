@@ -97,3 +97,18 @@ def test_import_cli_rejects_unknown_province_and_tenant(app_ctx):
     assert result.exit_code == 1 and "no-such-tenant" in result.output
     result = runner.invoke(args=["hierarchy", "import-province", "tra-vinh", "84"])
     assert result.exit_code == 0 and "thêm 0 đơn vị" in result.output
+
+
+def test_tree_logic_on_the_model(app_ctx, tenant_a, in_tenant):
+    with in_tenant(tenant_a):
+        commune = db.session.execute(select(Unit).where(Unit.code == "29236")).scalar_one()
+        ancestors = db.session.execute(Unit.ancestors_of(commune).order_by(Unit.depth)).scalars().all()
+        assert [unit.code for unit in ancestors] == ["84", "842", "29236"]
+        above = db.session.execute(Unit.ancestors_of(commune, include_self=False)).scalars().all()
+        assert {unit.code for unit in above} == {"84", "842"}
+        assert db.session.execute(Unit.root_of(commune)).scalar_one().code == "84"
+        district = db.session.execute(select(func.count(Unit.id)).where(Unit.in_subtree("/84/842/"))).scalar_one()
+        assert district == 1 + db.session.execute(select(func.count(Unit.id)).where(
+            Unit.parent_id == commune.parent_id)).scalar_one()
+        assert db.session.execute(select(func.count(Unit.id)).where(Unit.in_subtree("/84/84_/"))).scalar_one() == 0
+    assert Unit.ancestor_paths("/84/842/29236/") == ["/84/", "/84/842/", "/84/842/29236/"]
