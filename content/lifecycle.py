@@ -27,7 +27,7 @@ from core.errors import Conflict, Forbidden, Invalid
 from core.extensions import db
 from core.jobs import enqueue, job
 from core.permissions import require
-from core.tenancy import platform_scope, tenant_scope
+from core.tenancy import for_each_tenant, tenant_scope
 from core.timeutil import as_utc, utcnow
 from core.transaction import after_commit
 
@@ -176,11 +176,6 @@ def publish_scheduled(tenant_id, post_id):
 @job
 def sweep_scheduled_posts():
     """Every tenant's overdue scheduled posts, in case a job was lost (or never enqueued: embedded mode)."""
-    from tenants.models import Tenant
-
-    with platform_scope():
-        tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            publish_due()
-            db.session.commit()
+    for _tenant_id in for_each_tenant():
+        publish_due()
+        db.session.commit()

@@ -15,9 +15,10 @@ from content.services import paginate_posts
 from content.urls import unit_url
 from core.extensions import db
 from core.permissions import can
-from core.tenancy import load, platform_scope, set_request_tenant
+from core.tenancy import load, set_request_tenant
 from hierarchy.models import Unit
 from hierarchy.services import root_unit, unit_by_code
+from tenants.models import tenant_by_slug
 
 bp = Blueprint("content_public", __name__, template_folder="templates", url_prefix="/p")
 PER_PAGE = 10
@@ -25,11 +26,8 @@ PER_PAGE = 10
 
 @bp.before_request
 def _resolve_tenant():
-    from tenants.services import tenant_by_slug
-
     slug = (request.view_args or {}).get("slug")
-    with platform_scope():
-        tenant = tenant_by_slug(slug) if slug else None
+    tenant = tenant_by_slug(slug) if slug else None
     if tenant is None:
         abort(404)
     set_request_tenant(tenant.id)

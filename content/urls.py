@@ -1,19 +1,7 @@
 """Public addresses of units, posts and media (absolute, for feeds, Open Graph and the API)."""
-from flask import g, has_request_context, url_for
-from sqlalchemy import select
+from flask import url_for
 
-from core.extensions import db
-from core.tenancy import platform_scope
-
-
-def tenant_slug(tenant_id):
-    cache = g.setdefault("_content_slugs", {}) if has_request_context() else {}
-    if tenant_id not in cache:
-        from tenants.models import Tenant
-
-        with platform_scope():
-            cache[tenant_id] = db.session.execute(select(Tenant.slug).where(Tenant.id == tenant_id)).scalar_one()
-    return cache[tenant_id]
+from tenants.models import tenant_slug
 
 
 def unit_url(unit, external=True, **args):

@@ -13,6 +13,21 @@ from core.registry import registry
 from core.tenancy import platform_scope
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+class OperatorError(click.ClickException):
+    """An operator's mistake or a refusal: one clear line `Lỗi: …` on stderr and exit code 1."""
+
+    exit_code = 1
+
+    def show(self, file=None):
+        click.echo(f"Lỗi: {self.format_message()}", err=True)
+
+
+def fail(message, fields=None):
+    """Stop the command with `message` and the fields' reasons (from an `AppError`)."""
+    detail = "; ".join(f"{name}: {' '.join(map(str, why))}" for name, why in (fields or {}).items())
+    raise OperatorError(message + (f" ({detail})" if detail else ""))
 audit_cli = AppGroup("audit", help="The audit log.")
 
 

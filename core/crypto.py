@@ -1,7 +1,8 @@
 """Encryption at rest for reporter identity and stored secrets, and keyed blind indexes for lookups.
 
 `IDENTITY_KEY` holds one or more Fernet keys, comma-separated: the first encrypts, all decrypt, so a key is
-rotated by putting a new one first and running `flask vault rotate`, which re-encrypts under it.
+rotated by putting a new one first and running `flask vault rotate`, which re-encrypts under it every column its
+model declared with `@encrypted_columns` (and the inbox's evidence files).
 A blind index is an HMAC of a normalised identifier under a key derived from each Fernet key; lookups try the
 index under every key, so they keep working during a rotation.
 """
@@ -46,6 +47,45 @@ def decrypt_text(token):
 def rotate(token):
     """Re-encrypt under the first key (no-op if already)."""
     return _fernet().rotate(bytes(token)) if token is not None else None
+
+
+# {model: (column names, what a row is called in `vault rotate`'s report)}, declared by the models themselves.
+ENCRYPTED = {}
+
+
+def encrypted_columns(*columns, label):
+    """Class decorator of a model whose `columns` hold `encrypt()`ed values, so `rotate_columns` finds them. A
+    model with a method `after_rotation()` has it called on each row re-encrypted (e.g. to refresh blind
+    indexes, which follow the first key)."""
+
+    def declare(model):
+        ENCRYPTED[model] = (columns, label)
+        return model
+
+    return declare
+
+
+def rotate_columns(models=None):
+    """Re-encrypt every declared column (of `models`, default every model) under the first key, in the caller's
+    scope (`vault rotate` holds the platform scope). Returns {label: rows re-encrypted}, in declaration order."""
+    from sqlalchemy import or_, select
+
+    from core.extensions import db
+
+    counts = {}
+    for model, (columns, label) in ENCRYPTED.items():
+        if models is not None and model not in models:
+            continue
+        holding = or_(*[getattr(model, column).is_not(None) for column in columns])
+        rows = db.session.execute(select(model).where(holding)).scalars().all()
+        for row in rows:
+            for column in columns:
+                setattr(row, column, rotate(getattr(row, column)))
+            if hasattr(row, "after_rotation"):
+                row.after_rotation()
+        counts[label] = counts.get(label, 0) + len(rows)
+    db.session.flush()
+    return counts
 
 
 def _index_key(key):

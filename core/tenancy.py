@@ -87,6 +87,21 @@ def platform_scope():
     return _scope(PLATFORM)
 
 
+def for_each_tenant(tenant_ids=None):
+    """Each tenant's id, in id order, yielded inside that tenant's scope: the sweeps and operator commands that
+    work through every tenant (each commits its own transaction). The ids are read in the platform scope, the
+    only step that needs it; `tenant_ids` limits the walk (e.g. the tenants with a Zalo app)."""
+    from core.extensions import db
+
+    if tenant_ids is None:
+        tenants = db.metadata.tables["tenants"]  # named by every tenant-owned row's foreign key, as above
+        with platform_scope():
+            tenant_ids = db.session.execute(select(tenants.c.id).order_by(tenants.c.id)).scalars().all()
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            yield tenant_id
+
+
 def _touches_tenant_data(orm_execute_state):
     """Whether a statement reads a tenant-owned table anywhere: as an entity, in a FROM, in a subquery."""
     if any(issubclass(mapper.class_, TenantScoped) for mapper in orm_execute_state.all_mappers):

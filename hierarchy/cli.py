@@ -3,34 +3,22 @@ unit, merge two units, abolish the district tier."""
 import click
 from flask.cli import AppGroup
 
+from core.cli import fail
 from core.errors import AppError
 from core.extensions import db
-from core.tenancy import platform_scope, tenant_scope
+from core.tenancy import tenant_scope
 from hierarchy import reorg
 from hierarchy.importer import UnknownProvince, normalise_code, unit_specs
 from hierarchy.services import import_province, unit_by_code
+from tenants.params import TenantSlug
 
 hierarchy_cli = AppGroup("hierarchy", help="The unit tree.")
 
 
-def _tenant_or_fail(slug):
-    from tenants.cli import fail
-    from tenants.services import tenant_by_slug
-
-    with platform_scope():
-        tenant = tenant_by_slug(slug)
-    if tenant is None:
-        fail(f"không có tenant '{slug}'.")
-    return tenant
-
-
 @hierarchy_cli.command("import-province")
-@click.argument("slug")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
 @click.argument("code")
-def import_province_command(slug, code):
-    from tenants.cli import fail
-
-    tenant = _tenant_or_fail(slug)
+def import_province_command(tenant, code):
     try:
         unit_specs(code)
     except UnknownProvince:
@@ -38,14 +26,11 @@ def import_province_command(slug, code):
     with tenant_scope(tenant.id):
         inserted = import_province(tenant, normalise_code(code))
         db.session.commit()
-    click.echo(f"Đã nhập tỉnh {normalise_code(code)} vào {slug}: thêm {inserted} đơn vị.")
+    click.echo(f"Đã nhập tỉnh {normalise_code(code)} vào {tenant.slug}: thêm {inserted} đơn vị.")
 
 
-def _reorganise(slug, operation):
+def _reorganise(tenant, operation):
     """Run one re-organisation in the tenant's scope: commit and print its outcome, or exit 1 with the reason."""
-    from tenants.cli import fail
-
-    tenant = _tenant_or_fail(slug)
     with tenant_scope(tenant.id):
         try:
             message = operation()
@@ -57,8 +42,6 @@ def _reorganise(slug, operation):
 
 
 def _unit_or_fail(code, field):
-    from tenants.cli import fail
-
     unit = unit_by_code(code)
     if unit is None:
         fail(f"không có đơn vị mã {code}.", {field: ["Không có đơn vị này."]})
@@ -66,10 +49,10 @@ def _unit_or_fail(code, field):
 
 
 @hierarchy_cli.command("move")
-@click.argument("slug")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
 @click.argument("code")
 @click.argument("new_parent_code")
-def move_command(slug, code, new_parent_code):
+def move_command(tenant, code, new_parent_code):
     """Move the unit CODE (with its subtree) under NEW_PARENT_CODE."""
     def operation():
         unit, parent = _unit_or_fail(code, "unit"), _unit_or_fail(new_parent_code, "parent")
@@ -77,14 +60,14 @@ def move_command(slug, code, new_parent_code):
             return f"Đã chuyển {unit.name} ({unit.code}) về {parent.name} ({parent.code})."
         return f"{unit.name} đã trực thuộc {parent.name}: không có gì thay đổi."
 
-    _reorganise(slug, operation)
+    _reorganise(tenant, operation)
 
 
 @hierarchy_cli.command("merge")
-@click.argument("slug")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
 @click.argument("source_code")
 @click.argument("target_code")
-def merge_command(slug, source_code, target_code):
+def merge_command(tenant, source_code, target_code):
     """Merge SOURCE_CODE into TARGET_CODE (same kind): its posts, tips, staff and history follow."""
     def operation():
         source, target = _unit_or_fail(source_code, "source"), _unit_or_fail(target_code, "target")
@@ -92,13 +75,13 @@ def merge_command(slug, source_code, target_code):
             return f"Đã sáp nhập {source.name} ({source.code}) vào {target.name} ({target.code})."
         return f"{source.name} đã được sáp nhập vào {target.name} trước đó: không có gì thay đổi."
 
-    _reorganise(slug, operation)
+    _reorganise(tenant, operation)
 
 
 @hierarchy_cli.command("abolish-tier")
-@click.argument("slug")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
 @click.argument("tier")
-def abolish_tier_command(slug, tier):
+def abolish_tier_command(tenant, tier):
     """Abolish a tier (only `district`): its communes go under the HQ, its units become inactive."""
     def operation():
         summary = reorg.abolish_tier(tier)
@@ -107,4 +90,4 @@ def abolish_tier_command(slug, tier):
         return (f"Đã bỏ cấp huyện: {summary['units']} đơn vị giải thể, {summary['children']} đơn vị chuyển về "
                 f"Công an tỉnh, {summary['tips_forwarded']} tin báo được chuyển tiếp.")
 
-    _reorganise(slug, operation)
+    _reorganise(tenant, operation)

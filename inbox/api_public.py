@@ -12,6 +12,7 @@ from core.tenancy import set_request_tenant
 from inbox import codes, intake
 from inbox.public import public_unit, read_message, read_submission
 from inbox.schemas import PublicTipForm, PublicTipJson, PublicTipOut, ReporterMessageOut, TipCreated
+from tenants.models import tenant_slug
 
 blp = csrf_exempt(Blueprint("inbox_public_api", __name__, url_prefix="/api/v1/public",
                             description="Tin báo của người dân (không cần tài khoản)"))
@@ -38,7 +39,7 @@ def submit(unit, channel, ignore=()):
     data, files = read_submission(ignore)
     if (data.get("website") or "").strip():
         # A robot: answer like a success so it learns nothing, store nothing.
-        decoy = codes.new_tracking_code(intake.tenant_slug(unit.tenant_id))
+        decoy = codes.new_tracking_code(tenant_slug(unit.tenant_id))
         return None, {"tracking_code": decoy, "secret": codes.new_secret(), "status": "new"}
     new = intake.submit_tip(unit, data["category"], data["description"], severity=data.get("severity") or None,
                             place=data.get("place") or "", contact_name=data.get("contact_name"),

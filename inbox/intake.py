@@ -6,7 +6,6 @@ the unit's staff are notified. Functions flush; the caller commits (jobs queued 
 """
 from dataclasses import dataclass
 
-from flask import g
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
@@ -33,6 +32,7 @@ from inbox.models import Tip, TipMessage
 from inbox.notify import notify, notify_unit, notify_urgent
 from inbox.policy import route_department
 from metrics.events import record as record_metric
+from tenants.models import tenant_slug
 
 # Compared against when a code is unknown, so a wrong code and a wrong secret take the same time.
 _DUMMY_HASH = hash_secret("no-such-tip")
@@ -124,21 +124,6 @@ def _insert_tip(tip, reporter):
             vault.draw_alias(reporter, attempt)
 
     vault.insert_drawn([reporter, tip] if new_reporter else [tip], draw)
-
-
-def remember_tenant_slug(tenant_id, slug):
-    """For the rest of the request (or job): the slug of a tenant already read with its unit."""
-    g.setdefault("inbox_tenant_slugs", {})[tenant_id] = slug
-
-
-def tenant_slug(tenant_id):
-    from tenants.models import Tenant
-
-    known = g.setdefault("inbox_tenant_slugs", {})
-    if tenant_id not in known:
-        with platform_scope():
-            known[tenant_id] = db.session.execute(select(Tenant.slug).where(Tenant.id == tenant_id)).scalar_one()
-    return known[tenant_id]
 
 
 def open_or_create_zalo_tip(unit, zalo_user_id, oa_id, text="", category="other", at=None):

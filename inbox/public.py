@@ -6,8 +6,8 @@ from core.errors import AppError, Invalid, NotFound
 from core.extensions import db
 from core.tenancy import platform_scope, set_request_tenant
 from hierarchy.models import Unit
-from inbox.intake import remember_tenant_slug
 from inbox.schemas import PublicMessage, PublicTipForm, PublicTipJson
+from tenants.models import remember_slug
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -29,7 +29,7 @@ def public_unit(unit_id=None, slug=None, code=None):
         raise NotFound()
     unit, slug = row
     set_request_tenant(unit.tenant_id)
-    remember_tenant_slug(unit.tenant_id, slug)  # the tracking code's prefix, the form's URL
+    remember_slug(unit.tenant_id, slug)  # the tracking code's prefix, the form's URL
     return unit
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core import audit
 from core.extensions import db
-from core.tenancy import platform_scope, tenant_scope
+from core.tenancy import for_each_tenant
 from core.timeutil import utcnow
 from inbox.deadlines import escalation_target, pending_deadline, schedule_checks
 from inbox.history import record_history
@@ -78,13 +78,8 @@ def sweep_tenant(now=None):
 
 def sweep(now=None):
     """Every tenant, each in its own scope and transaction. Returns the number of tips dealt with."""
-    from tenants.models import Tenant
-
-    with platform_scope():
-        tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
     total = 0
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            total += sweep_tenant(now)
-            db.session.commit()
+    for _tenant_id in for_each_tenant():
+        total += sweep_tenant(now)
+        db.session.commit()
     return total

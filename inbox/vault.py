@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint,
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.crypto import blind_index, blind_indexes, decrypt_text, encrypt, rotate
+from core.crypto import blind_index, blind_indexes, decrypt_text, encrypt, encrypted_columns
 from core.extensions import db
 from core.tenancy import TenantScoped, current_tenant_id
 from core.timeutil import utcnow
@@ -19,6 +19,7 @@ PHONE = "reporter-phone"
 ZALO = "reporter-zalo"
 
 
+@encrypted_columns("name_enc", "phone_enc", "zalo_user_enc", label="danh tính")
 class ReporterIdentity(TenantScoped, db.Model):
     __tablename__ = "reporter_identities"
     __table_args__ = (UniqueConstraint("tenant_id", "alias"),)
@@ -33,6 +34,15 @@ class ReporterIdentity(TenantScoped, db.Model):
     zalo_oa_id: Mapped[str | None] = mapped_column(String(40), nullable=True)  # the OA's id, public
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
     erased_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    def after_rotation(self):
+        """The blind indexes follow the first key: recomputed once the identity is re-encrypted under it."""
+        phone = decrypt_text(self.phone_enc)
+        if phone:
+            self.phone_index = blind_index(phone, PHONE)
+        zalo_user_id = decrypt_text(self.zalo_user_enc)
+        if zalo_user_id:
+            self.zalo_index = blind_index(_zalo_key(self.zalo_oa_id, zalo_user_id), ZALO)
 
 
 def pseudonym(reporter):
@@ -162,18 +172,3 @@ def erase_identity(reporter):
     return reporter
 
 
-def rotate_vault():
-    """Re-encrypt every stored identity under the newest key and refresh its blind indexes. Returns a count."""
-    count = 0
-    for reporter in db.session.execute(select(ReporterIdentity)).scalars():
-        for column in ("name_enc", "phone_enc", "zalo_user_enc"):
-            setattr(reporter, column, rotate(getattr(reporter, column)))
-        phone = decrypt_text(reporter.phone_enc)
-        if phone:
-            reporter.phone_index = blind_index(phone, PHONE)
-        zalo_user_id = decrypt_text(reporter.zalo_user_enc)
-        if zalo_user_id:
-            reporter.zalo_index = blind_index(_zalo_key(reporter.zalo_oa_id, zalo_user_id), ZALO)
-        count += 1
-    db.session.flush()
-    return count

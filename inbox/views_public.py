@@ -13,6 +13,7 @@ from inbox import intake
 from inbox.api_public import followup_limit, submit, tips_limit
 from inbox.constants import CATEGORIES, SEVERITIES, STATUSES
 from inbox.public import public_unit, read_message
+from tenants.models import tenant_slug
 
 bp = Blueprint("inbox_public", __name__, template_folder="templates", static_folder="static",
                static_url_path="/inbox-static")
@@ -30,7 +31,7 @@ def tip_form_action(unit):
     """The form's target for a unit (used by `inbox/_tip_form.html`)."""
     from flask import url_for
 
-    return url_for("inbox_public.tip_form", slug=intake.tenant_slug(unit.tenant_id), code=unit.code)
+    return url_for("inbox_public.tip_form", slug=tenant_slug(unit.tenant_id), code=unit.code)
 
 
 def _form_page(unit, status=200, errors=None, values=None, message=None):

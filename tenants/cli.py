@@ -5,25 +5,21 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.cli import fail
 from core.errors import AppError
 from core.extensions import db
 from core.signals import demo_seed
 from core.tenancy import platform_scope, tenant_scope
 from hierarchy.services import import_province, root_unit
 from tenants import services
+from tenants.models import tenant_by_slug
+from tenants.params import TenantSlug
 
 tenants_cli = AppGroup("tenants", help="Tenants (one province's police each).")
 users_cli = AppGroup("users", help="Staff accounts.")
 
 DEMO_TENANTS = (("tra-vinh", "Công an tỉnh Trà Vinh", "84"), ("kien-giang", "Công an tỉnh Kiên Giang", "91"))
 DEMO_PASSWORD = "ketnoi-demo-2026"
-
-
-def fail(message, fields=None):
-    """Operator errors: one clear line on stderr and exit code 1."""
-    detail = "; ".join(f"{name}: {' '.join(map(str, why))}" for name, why in (fields or {}).items())
-    click.echo(f"Lỗi: {message}" + (f" ({detail})" if detail else ""), err=True)
-    sys.exit(1)
 
 
 @tenants_cli.command("create")
@@ -46,26 +42,24 @@ def create_tenant(slug, name, province_code):
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--tenant", "tenant_slug", default=None)
+@click.option("--tenant", "tenant", type=TenantSlug(), default=None)
 @click.option("--role", required=True)
 @click.option("--unit", "unit_code", default=None, help="Unit code the role is anchored at (e.g. 84, PC02, 842).")
 @click.option("--name", default="")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_user(email, tenant_slug, role, unit_code, name, password_stdin):
+def create_user(email, tenant, role, unit_code, name, password_stdin):
     """A staff account. The password is read from stdin (never from the command line)."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin or not sys.stdin.isatty() else click.prompt(
         "Mật khẩu", hide_input=True, confirmation_prompt=True)
     try:
         if role == "platform_admin":
-            if tenant_slug or unit_code:
+            if tenant or unit_code:
                 fail("platform_admin không nhận --tenant hay --unit.")
             services.create_user(email, password, role, name=name)
             db.session.commit()
         else:
-            with platform_scope():
-                tenant = services.tenant_by_slug(tenant_slug) if tenant_slug else None
             if tenant is None:
-                fail(f"không có tenant '{tenant_slug}'.", {"tenant": ["bắt buộc với vai trò này"]})
+                fail("cần --tenant.", {"tenant": ["bắt buộc với vai trò này"]})
             with tenant_scope(tenant.id):
                 services.create_user(email, password, role, tenant=tenant, unit_code=unit_code, name=name)
                 db.session.commit()
@@ -94,7 +88,7 @@ def demo():
     """Idempotent demo data: two provinces, a user per role, then every package's own demo data."""
     for slug, name, code in DEMO_TENANTS:
         with platform_scope():
-            tenant = services.tenant_by_slug(slug) or services.create_tenant(slug, name, code)
+            tenant = tenant_by_slug(slug) or services.create_tenant(slug, name, code)
             db.session.commit()
         with tenant_scope(tenant.id):
             import_province(tenant, code)
@@ -138,8 +132,7 @@ def _ensure_demo_users(tenant):
 def _print_credentials():
     click.echo(f"Tài khoản demo (mật khẩu chung: {DEMO_PASSWORD}):")
     for slug, _name, _code in DEMO_TENANTS:
-        with platform_scope():
-            tenant = services.tenant_by_slug(slug)
+        tenant = tenant_by_slug(slug)
         with tenant_scope(tenant.id):
             for email, role, unit_code, _label in _demo_accounts(tenant):
                 click.echo(f"  {role:<11} {email:<40} đơn vị {unit_code}")

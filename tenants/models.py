@@ -1,11 +1,13 @@
 """Tenants (one province's police each), staff users, their memberships and API tokens."""
+from flask import g
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.crypto import encrypted_columns
 from core.extensions import db
-from core.tenancy import TenantScoped
+from core.tenancy import TenantScoped, platform_scope
 from core.timeutil import utcnow
 
 
@@ -22,6 +24,34 @@ class Tenant(db.Model):
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+# Slugs never change: each tenant's is read once per request or job (the app context's `g`) and remembered, since
+# public addresses, feeds and tracking codes name it on every line.
+SLUGS = "tenant_slugs"
+
+
+def tenant_by_slug(slug):
+    """The tenant named by `slug` (a URL, a command's argument), or None."""
+    with platform_scope():
+        tenant = db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    if tenant is not None:
+        remember_slug(tenant.id, tenant.slug)
+    return tenant
+
+
+def tenant_slug(tenant_id):
+    known = g.setdefault(SLUGS, {})
+    if tenant_id not in known:
+        with platform_scope():
+            known[tenant_id] = db.session.execute(select(Tenant.slug).where(Tenant.id == tenant_id)).scalar_one()
+    return known[tenant_id]
+
+
+def remember_slug(tenant_id, slug):
+    """A slug already read with something else (a public page reads the unit and its tenant's slug at once)."""
+    g.setdefault(SLUGS, {})[tenant_id] = slug
+
+
+@encrypted_columns("totp_secret", label="mã TOTP")
 class User(TenantScoped, UserMixin, db.Model):
     __tablename__ = "users"
     __tenant_optional__ = True  # a platform_admin belongs to no tenant

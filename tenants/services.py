@@ -13,16 +13,12 @@ from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import as_utc, utcnow
 from hierarchy.importer import UnknownProvince, normalise_code, province_name
 from hierarchy.services import import_province, unit_by_code
-from tenants.models import ApiToken, LoginAttempt, Membership, Tenant, User
+from tenants.models import ApiToken, LoginAttempt, Membership, Tenant, User, tenant_by_slug
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "kn_"
-
-
-def tenant_by_slug(slug):
-    return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
 
 
 def create_tenant(slug, name, province_code):

@@ -16,9 +16,10 @@ from sqlalchemy import and_, or_, select, update
 
 from core.extensions import db
 from core.markdown import plain_text
-from core.tenancy import load, platform_scope
+from core.tenancy import load
 from core.timeutil import utcnow
 from core.transaction import after_commit
+from tenants.models import tenant_slug
 from zalo import tokens
 from zalo.errors import ArticleProcessing, InvalidAccessToken, RateLimited, SetupRequired, ZaloError, ZaloUnavailable
 from zalo.models import ZaloArticle
@@ -111,11 +112,8 @@ def _mirror(post, article):
 
 def article_payload(post):
     """The normal-article body Zalo takes (README §4), within its length limits."""
-    from tenants.models import Tenant
-
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with platform_scope():
-        slug = db.session.execute(select(Tenant.slug).where(Tenant.id == post.tenant_id)).scalar_one()
+    slug = tenant_slug(post.tenant_id)
     description = (post.summary or plain_text(post.body or "", limit=300))[:300]
     payload = {
         "type": "normal", "title": post.title[:150], "author": post.unit.name[:50],

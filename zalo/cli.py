@@ -1,4 +1,4 @@
-"""`flask zalo config|link|simulate`: set up a tenant's Zalo app, bind units to OAs, deliver a test event."""
+"""`flask zalo config|link|simulate|rotate`: set up a tenant's Zalo app, bind units to OAs, deliver a test event."""
 import json
 import sys
 import urllib.error
@@ -9,10 +9,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.cli import fail
 from core.errors import AppError
 from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
 from hierarchy.services import unit_by_code
+from tenants.params import TenantSlug
 from zalo import services
 from zalo.models import ZaloApp
 from zalo.processing import requeue_unlinked
@@ -22,34 +24,18 @@ from zalo.simulate import build_body, signed
 zalo_cli = AppGroup("zalo", help="Kênh Zalo OA.")
 
 
-def fail(message):
-    click.echo(f"Lỗi: {message}", err=True)
-    sys.exit(1)
-
-
-def _tenant(slug):
-    from tenants.services import tenant_by_slug
-
-    with platform_scope():
-        tenant = tenant_by_slug(slug)
-    if tenant is None:
-        fail(f"không có tenant '{slug}'.")
-    return tenant
-
-
 def _explain(error):
     details = "; ".join(f"{field}: {' '.join(map(str, why))}" for field, why in error.fields.items())
     fail(f"{error.message} {details}".strip())
 
 
 @zalo_cli.command("config")
-@click.argument("slug")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
 @click.option("--app-id", required=True)
 @click.option("--app-secret", required=True)
 @click.option("--oa-secret-key", required=True)
-def config(slug, app_id, app_secret, oa_secret_key):
+def config(tenant, app_id, app_secret, oa_secret_key):
     """Store a tenant's Zalo app (secrets encrypted)."""
-    tenant = _tenant(slug)
     with tenant_scope(tenant.id):
         try:
             app = services.configure_app(app_id, app_secret, oa_secret_key)
@@ -57,22 +43,21 @@ def config(slug, app_id, app_secret, oa_secret_key):
             db.session.rollback()
             _explain(error)
         db.session.commit()
-        click.echo(f"Đã lưu ứng dụng Zalo {app.app_id} cho {slug} (App Secret …{app.app_secret_last4}, "
+        click.echo(f"Đã lưu ứng dụng Zalo {app.app_id} cho {tenant.slug} (App Secret …{app.app_secret_last4}, "
                    f"OA Secret Key …{app.oa_secret_key_last4}).")
         click.echo(f"Webhook URL: {current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/zalo")
 
 
 @zalo_cli.command("link")
 @click.argument("unit_code")
-@click.option("--tenant", "slug", required=True)
+@click.option("--tenant", "tenant", type=TenantSlug(), required=True)
 @click.option("--oa-id", required=True)
-def link(unit_code, slug, oa_id):
+def link(unit_code, tenant, oa_id):
     """Bind a unit to its Official Account."""
-    tenant = _tenant(slug)
     with tenant_scope(tenant.id):
         unit = unit_by_code(unit_code)
         if unit is None:
-            fail(f"không có đơn vị mã '{unit_code}' trong {slug}.")
+            fail(f"không có đơn vị mã '{unit_code}' trong {tenant.slug}.")
         try:
             services.link_unit(unit, oa_id)
         except AppError as error:
@@ -87,13 +72,14 @@ def link(unit_code, slug, oa_id):
 @zalo_cli.command("simulate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--unit", "unit_code", required=True, help="Mã đơn vị có OA nhận sự kiện.")
-@click.option("--tenant", "slug", default=None, help="Mặc định: tenant duy nhất đã cấu hình Zalo.")
+@click.option("--tenant", "tenant", type=TenantSlug(), default=None,
+              help="Mặc định: tenant duy nhất đã cấu hình Zalo.")
 @click.option("--url", default=None, help="Gửi tới máy chủ đang chạy (…/webhooks/zalo) thay vì trong tiến trình.")
 @click.option("--fresh", is_flag=True, help="msg_id và thời điểm mới, để gửi lại cùng một tệp.")
 @click.option("--sender", default=None, help="Mã Zalo của người dân (thay cho mã trong tệp).")
-def simulate(file, unit_code, slug, url, fresh, sender):
+def simulate(file, unit_code, tenant, url, fresh, sender):
     """Sign an event file with the tenant's keys and post it to the webhook."""
-    tenant_id = _tenant(slug).id if slug else _only_zalo_tenant()
+    tenant_id = tenant.id if tenant else _only_zalo_tenant()
     with tenant_scope(tenant_id):
         app = services.tenant_app()
         unit = unit_by_code(unit_code)
@@ -117,10 +103,12 @@ def simulate(file, unit_code, slug, url, fresh, sender):
 @zalo_cli.command("rotate")
 def rotate():
     """Re-encrypt the channel's secrets, tokens and pending data under the newest IDENTITY_KEY."""
+    from core.crypto import ENCRYPTED, rotate_columns
+
     with platform_scope():
-        count = services.rotate_secrets()
+        counts = rotate_columns([model for model in ENCRYPTED if model.__module__ == "zalo.models"])
         db.session.commit()
-    click.echo(f"Đã mã hoá lại {count} bản ghi Zalo bằng khóa mới nhất.")
+    click.echo(f"Đã mã hoá lại {sum(counts.values())} bản ghi Zalo bằng khóa mới nhất.")
 
 
 def _only_zalo_tenant():

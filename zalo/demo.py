@@ -7,12 +7,10 @@ import hashlib
 import json
 import logging
 
-from sqlalchemy import select
-
 from core.extensions import db
 from core.tenancy import tenant_scope
 from hierarchy.services import unit_by_code
-from tenants.models import Tenant
+from tenants.models import tenant_slug
 from zalo import processing
 from zalo.fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_OA_ID
 from zalo.services import configure_app, link_unit, tenant_app
@@ -43,9 +41,7 @@ BASE_MS = 1732345200123
 
 def seed(app, tenant_id=None, **_kwargs):
     """`core.signals.demo_seed` receiver."""
-    with tenant_scope(tenant_id):
-        slug = db.session.execute(select(Tenant.slug).where(Tenant.id == tenant_id)).scalar_one_or_none()
-    if slug != DEMO_TENANT:
+    if tenant_slug(tenant_id) != DEMO_TENANT:
         return
     with tenant_scope(tenant_id):
         if tenant_app() is None:

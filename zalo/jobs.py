@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select, update
 
 from core.extensions import db
 from core.jobs import enqueue, job
-from core.tenancy import platform_scope, tenant_scope
+from core.tenancy import for_each_tenant, platform_scope, tenant_scope
 from core.timeutil import utcnow
 from zalo.models import MediaFetch, Outbox, WebhookDelivery, ZaloApp, ZaloArticle
 
@@ -91,34 +91,33 @@ def sweep_zalo():
     from zalo.processing import MAX_ATTEMPTS, process
 
     count = 0
-    for tenant_id in _tenants():
-        with tenant_scope(tenant_id):
-            now = utcnow()
-            _expire_unlinked(now)
-            deliveries = db.session.execute(select(WebhookDelivery.id).where(
-                WebhookDelivery.processed_at.is_(None), WebhookDelivery.received_at <= now - SWEEP_GRACE,
-                WebhookDelivery.attempts < MAX_ATTEMPTS,
-                or_(WebhookDelivery.error.is_(None), WebhookDelivery.error != "oa_not_linked"),
-                _due(WebhookDelivery.next_attempt_at, now)).order_by(WebhookDelivery.id).limit(SWEEP_BATCH)
-            ).scalars().all()
-            sends = db.session.execute(select(Outbox.id).where(or_(
-                and_(Outbox.state == "pending", _due(Outbox.next_attempt_at, now)),
-                and_(Outbox.state == "sending", Outbox.claimed_until < now))).limit(SWEEP_BATCH)).scalars().all()
-            fetches = db.session.execute(select(MediaFetch.id).where(
-                MediaFetch.state == "pending", _due(MediaFetch.next_attempt_at, now)).limit(SWEEP_BATCH)
-            ).scalars().all()
-            articles = db.session.execute(select(ZaloArticle.id).where(
-                ZaloArticle.action.is_not(None), _due(ZaloArticle.next_attempt_at, now)).limit(SWEEP_BATCH)
-            ).scalars().all()
-            db.session.commit()
-            for work, ids in ((process, deliveries), (deliver, sends), (fetch, fetches), (sync, articles)):
-                for item_id in ids:
-                    try:
-                        work(item_id)
-                    except Exception:  # one bad row must not stop the sweep
-                        db.session.rollback()
-                        log.exception("zalo sweep: %s(%s) failed", work.__name__, item_id)
-                    count += 1
+    for _tenant_id in for_each_tenant(_tenants()):
+        now = utcnow()
+        _expire_unlinked(now)
+        deliveries = db.session.execute(select(WebhookDelivery.id).where(
+            WebhookDelivery.processed_at.is_(None), WebhookDelivery.received_at <= now - SWEEP_GRACE,
+            WebhookDelivery.attempts < MAX_ATTEMPTS,
+            or_(WebhookDelivery.error.is_(None), WebhookDelivery.error != "oa_not_linked"),
+            _due(WebhookDelivery.next_attempt_at, now)).order_by(WebhookDelivery.id).limit(SWEEP_BATCH)
+        ).scalars().all()
+        sends = db.session.execute(select(Outbox.id).where(or_(
+            and_(Outbox.state == "pending", _due(Outbox.next_attempt_at, now)),
+            and_(Outbox.state == "sending", Outbox.claimed_until < now))).limit(SWEEP_BATCH)).scalars().all()
+        fetches = db.session.execute(select(MediaFetch.id).where(
+            MediaFetch.state == "pending", _due(MediaFetch.next_attempt_at, now)).limit(SWEEP_BATCH)
+        ).scalars().all()
+        articles = db.session.execute(select(ZaloArticle.id).where(
+            ZaloArticle.action.is_not(None), _due(ZaloArticle.next_attempt_at, now)).limit(SWEEP_BATCH)
+        ).scalars().all()
+        db.session.commit()
+        for work, ids in ((process, deliveries), (deliver, sends), (fetch, fetches), (sync, articles)):
+            for item_id in ids:
+                try:
+                    work(item_id)
+                except Exception:  # one bad row must not stop the sweep
+                    db.session.rollback()
+                    log.exception("zalo sweep: %s(%s) failed", work.__name__, item_id)
+                count += 1
     return count
 
 

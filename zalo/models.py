@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.crypto import decrypt_text, encrypt
+from core.crypto import decrypt_text, encrypt, encrypted_columns
 from core.extensions import db
 from core.tenancy import TenantScoped
 from core.timeutil import utcnow
@@ -29,6 +29,7 @@ def last4(secret):
     return (secret or "")[-4:]
 
 
+@encrypted_columns("app_secret_enc", "oa_secret_key_enc", label="bản ghi Zalo")
 class ZaloApp(TenantScoped, db.Model):
     """A tenant's Zalo app: every OA of the province authorises this one app, which has one webhook URL."""
 
@@ -61,6 +62,7 @@ class ZaloApp(TenantScoped, db.Model):
         self.oa_secret_key_enc, self.oa_secret_key_last4 = encrypt(value), last4(value)
 
 
+@encrypted_columns("access_token_enc", "refresh_token_enc", "oauth_verifier_enc", label="bản ghi Zalo")
 class OaConnection(TenantScoped, db.Model):
     """A unit's Official Account and its OAuth tokens. The refresh token is single-use and rotating, so it is
     only ever spent under the per-OA lock (`zalo.tokens`)."""
@@ -94,6 +96,7 @@ class OaConnection(TenantScoped, db.Model):
         return self.refresh_token_enc is not None and not self.needs_reauth
 
 
+@encrypted_columns("body_enc", label="bản ghi Zalo")
 class WebhookDelivery(TenantScoped, db.Model):
     """One accepted delivery. Readable: app id, event name, key and times; the body is encrypted and set to
     NULL once processed. `dedup_key` is unique, so a retried delivery can never be stored twice."""
@@ -114,6 +117,7 @@ class WebhookDelivery(TenantScoped, db.Model):
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
+@encrypted_columns("text_enc", label="bản ghi Zalo")
 class Outbox(TenantScoped, db.Model):
     """A message on its way to a citizen through the tip's OA. `text_enc` overrides the stored message body
     (the automatic reply carries the tip's secret, which is never stored in the thread) and is dropped once
@@ -153,6 +157,7 @@ class MessageRef(TenantScoped, db.Model):
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+@encrypted_columns("url_enc", label="bản ghi Zalo")
 class MediaFetch(TenantScoped, db.Model):
     """An attachment named in an event, fetched by a job; the URL is encrypted and dropped once settled."""
 

@@ -128,21 +128,3 @@ def link_unit(unit, oa_id):
     return connection
 
 
-def rotate_secrets():
-    """Re-encrypt every secret, token, stored body, URL and pending text of the channel under the newest
-    IDENTITY_KEY (run after putting a new key first, before dropping the old one). Returns a count."""
-    from core.crypto import rotate
-    from zalo.models import MediaFetch, Outbox, WebhookDelivery
-
-    columns = {ZaloApp: ("app_secret_enc", "oa_secret_key_enc"),
-               OaConnection: ("access_token_enc", "refresh_token_enc", "oauth_verifier_enc"),
-               WebhookDelivery: ("body_enc",), Outbox: ("text_enc",), MediaFetch: ("url_enc",)}
-    count = 0
-    with platform_scope():
-        for model, names in columns.items():
-            for row in db.session.execute(select(model)).scalars():
-                for name in names:
-                    setattr(row, name, rotate(getattr(row, name)))
-                count += 1
-        db.session.flush()
-    return count

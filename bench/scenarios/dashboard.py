@@ -41,7 +41,7 @@ def measure_all(ctx, repeat, with_events=True):
         from core.timeutil import local_today
         from hierarchy.services import root_unit
         from metrics.rollups import rollup
-        from tenants.services import tenant_by_slug
+        from tenants.models import tenant_by_slug
 
         with platform_scope():
             tenant_id = tenant_by_slug(TENANT).id
@@ -77,7 +77,7 @@ def profile_rollup(ctx, repeat):
         from core.timeutil import local_today
         from hierarchy.services import root_unit
         from metrics.rollups import rollup
-        from tenants.services import tenant_by_slug
+        from tenants.models import tenant_by_slug
 
         with platform_scope():
             tenant_id = tenant_by_slug(TENANT).id

@@ -23,7 +23,7 @@ from core.audit import AuditChainHead, chain_name
 from core.extensions import db
 from core.jobs import job
 from core.permissions import can
-from core.tenancy import load, platform_scope, tenant_scope
+from core.tenancy import for_each_tenant, load, platform_scope, tenant_scope
 from core.timeutil import utcnow
 from metrics.exports.models import Export
 from metrics.exports.reports import as_mappings, build_report
@@ -185,17 +185,12 @@ def _build(tenant_id, export_id, attempt):
 @job
 def sweep_exports():
     """Re-queue exports whose worker died (or whose enqueue was lost); delete expired files."""
-    from tenants.models import Tenant
-
-    with platform_scope():
-        tenant_ids = db.session.execute(select(Tenant.id).order_by(Tenant.id)).scalars().all()
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
-            requeue = recover_stalled()
-            expire_files()
-            db.session.commit()
-            for export_id in requeue:
-                enqueue_export(tenant_id, export_id)
+    for tenant_id in for_each_tenant():
+        requeue = recover_stalled()
+        expire_files()
+        db.session.commit()
+        for export_id in requeue:
+            enqueue_export(tenant_id, export_id)
 
 
 def recover_stalled(now=None):

@@ -6,11 +6,12 @@ def test_sibling_commune_admin_gets_404(posts_api, world, client, bearer):
     from core.extensions import db
     from core.tenancy import tenant_scope
     from tenants import services
+    from tenants.models import tenant_by_slug
 
     a = world["a"]
     with tenant_scope(a.tenant_id):
         services.create_user("sibling_admin@tra-vinh.test", "test-password-123", "unit_admin",
-                             tenant=services.tenant_by_slug("tra-vinh"), unit_code=a.units["sibling"].code)
+                             tenant=tenant_by_slug("tra-vinh"), unit_code=a.units["sibling"].code)
         db.session.commit()
     post = posts_api.create()
     token = _token_for("sibling_admin@tra-vinh.test", a.tenant_id)

@@ -70,3 +70,21 @@ def test_users_token_prints_a_working_token_last(app_ctx, client, world):
     assert result.exit_code == 0
     token = result.output.strip().splitlines()[-1]
     assert client.get("/api/v1/units", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_every_command_naming_a_tenant_refuses_an_unknown_slug_the_same_way(app_ctx):
+    runner = app_ctx.test_cli_runner()
+    commands = [["hierarchy", "import-province", "atlantis", "84"], ["hierarchy", "move", "atlantis", "1", "2"],
+                ["inbox", "install-defaults", "atlantis"], ["metrics", "rebuild", "--tenant", "atlantis"],
+                ["audit", "verify", "--tenant", "atlantis"], ["zalo", "link", "29236", "--tenant", "atlantis",
+                                                              "--oa-id", "1"],
+                ["users", "create", "x@atlantis.test", "--tenant", "atlantis", "--role", "officer"]]
+    for args in commands:
+        result = runner.invoke(args=args, input="mat-khau-du-dai-1\n")
+        assert result.exit_code == 1 and "Lỗi: không có tenant 'atlantis'." in result.output, (args, result.output)
+
+
+def test_a_tenant_slug_is_found_without_an_app_context(app):
+    """A command invoked on its own (no `flask` process, no app context pushed) still finds its tenant."""
+    result = app.test_cli_runner().invoke(args=["audit", "verify", "--tenant", "kien-giang"])
+    assert result.exit_code == 0 and result.output.startswith("ok "), result.output

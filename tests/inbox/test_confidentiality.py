@@ -87,8 +87,9 @@ def test_same_phone_is_the_same_reporter_through_the_blind_index(client, bearer,
 def test_vault_rotation_re_encrypts_under_the_new_key(app_ctx, client, bearer, tenant_a):
     from cryptography.fernet import Fernet
 
+    from core.crypto import rotate_columns
     from core.tenancy import tenant_scope
-    from inbox.vault import reporter_by_phone, reveal, rotate_vault
+    from inbox.vault import ReporterIdentity, reporter_by_phone, reveal
 
     plant(client, tenant_a)
     old_keys = list(app_ctx.config["IDENTITY_KEYS"])
@@ -96,7 +97,7 @@ def test_vault_rotation_re_encrypts_under_the_new_key(app_ctx, client, bearer, t
     try:
         app_ctx.config["IDENTITY_KEYS"] = [new_key, *old_keys]
         with tenant_scope(tenant_a.tenant_id):
-            assert rotate_vault() >= 1
+            assert rotate_columns([ReporterIdentity])["danh tính"] >= 1
             app_ctx.config["IDENTITY_KEYS"] = [new_key]  # the old key is gone: everything still reads
             reporter = reporter_by_phone(PHONE)
             assert reporter is not None and reveal(reporter)["name"] == NAME
