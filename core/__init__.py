@@ -22,7 +22,7 @@ from core.tenancy import (
 )
 
 # Every feature package exposes `init_app(app)`, which registers its blueprints, API and CLI commands.
-FEATURES = ("tenants", "hierarchy", "content", "inbox", "zalo", "metrics")
+FEATURES = ("tenants", "hierarchy", "content", "inbox", "zalo", "metrics", "audit")
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,12 @@ def create_app(config=None):
     app.jinja_env.filters["localtime"] = localtime
     app.context_processor(_template_globals)
 
-    from core import audit_views, cli, views
+    from core import cli, views
 
     views.init_app(app)
     for name in FEATURES:
         importlib.import_module(name).init_app(app)
     cli.init_app(app)
-    audit_views.init_audit(app)
     # First of all, whatever packages registered (e.g. bearer-token authentication).
     app.before_request_funcs.setdefault(None, []).insert(0, _reset_request_state)
 

@@ -1,4 +1,4 @@
-"""Platform commands: `flask jobs tick|worker`, `flask audit verify`."""
+"""Platform commands: `flask jobs tick|worker|list-periodic`, and `fail()` for every command's errors."""
 import sys
 import time
 
@@ -6,11 +6,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from core import audit
 from core.extensions import db
 from core.jobs import QUEUES, AppWorker, run_periodic_once
 from core.registry import registry
-from core.tenancy import platform_scope
 
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
@@ -28,7 +26,6 @@ def fail(message, fields=None):
     """Stop the command with `message` and the fields' reasons (from an `AppError`)."""
     detail = "; ".join(f"{name}: {' '.join(map(str, why))}" for name, why in (fields or {}).items())
     raise OperatorError(message + (f" ({detail})" if detail else ""))
-audit_cli = AppGroup("audit", help="The audit log.")
 
 
 @jobs_cli.command("tick")
@@ -61,40 +58,5 @@ def list_periodic():
         click.echo(f"{func.__module__}.{func.__name__} every {seconds}s")
 
 
-@audit_cli.command("verify")
-@click.option("--tenant", "tenant_slug", default=None)
-def verify(tenant_slug):
-    """Exit 0 if every chain is intact, 1 naming the first broken record otherwise.
-
-    Besides each record's hashes, the newest anchor written outside the database must still match, so a chain
-    rewritten from the start with fresh hashes (or cut short) is caught too."""
-    from core.audit_anchor import check_anchors
-    from tenants.services import tenant_by_slug
-
-    with platform_scope():
-        tenant_id = None
-        if tenant_slug:
-            tenant = tenant_by_slug(tenant_slug)
-            if tenant is None:
-                click.echo(f"Lỗi: không có tenant '{tenant_slug}'.", err=True)
-                sys.exit(1)
-            tenant_id = tenant.id
-        for chain in audit.chains(tenant_id):
-            broken = audit.verify_chain(chain)
-            if broken is not None:
-                if isinstance(broken, dict):
-                    click.echo(f"BROKEN chain {chain}: records from seq {broken['missing_from_seq']} are missing")
-                else:
-                    click.echo(f"BROKEN chain {chain}: record id={broken.id} seq={broken.seq} "
-                               f"action={broken.action} at={broken.at}")
-                sys.exit(1)
-            rewritten = check_anchors(chain)
-            if rewritten:
-                click.echo(f"BROKEN chain {chain}: {rewritten}")
-                sys.exit(1)
-            click.echo(f"ok {chain}")
-
-
 def init_app(app):
     app.cli.add_command(jobs_cli)
-    app.cli.add_command(audit_cli)

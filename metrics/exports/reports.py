@@ -364,8 +364,8 @@ def posts_report(p):
 
 # --- audit: the audit log, filtered as on its page ---------------------------------------------------------
 def audit_report(p):
+    from audit.views import audit_records
     from core.audit import AuditLog
-    from core.audit_views import audit_records
 
     statement = audit_records(p.user, p.unit, p.filters.get("actor"), p.filters.get("action"), p.date_from,
                               p.date_to)

@@ -5,9 +5,9 @@ import logging
 import pytest
 from sqlalchemy import select, text
 
+from audit.anchor import anchor_audit_chains, check_anchors, write_anchors
 from core import audit
 from core.audit import AuditChainHead, AuditLog, chain_name, verify_chain
-from core.audit_anchor import anchor_audit_chains, check_anchors, write_anchors
 from core.extensions import db
 from core.registry import registry
 from core.tenancy import platform_scope

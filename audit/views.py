@@ -8,7 +8,6 @@ from datetime import date
 import marshmallow as ma
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import distinct, or_, select
 
@@ -26,7 +25,7 @@ from hierarchy.models import Unit
 ACTION = "audit.view"
 PER_PAGE = 50
 
-# The page's stylesheet sits beside its template (core/static is the base layout's).
+# The page's stylesheet sits beside its template.
 bp = Blueprint("audit", __name__, template_folder="templates", static_folder="templates/audit/static",
                static_url_path="/static/audit", url_prefix="/app")
 blp = ApiBlueprint("audit_api", __name__, url_prefix="/api/v1", description="Nhật ký kiểm toán")
@@ -53,7 +52,7 @@ def audit_records(user, unit=None, actor=None, action=None, date_from=None, date
     """
     statement = select(AuditLog).where(audit_scope(user))
     if unit is not None and not _is_root_path(unit.path):
-        subtree = select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))
+        subtree = select(Unit.id).where(Unit.in_subtree(unit.path))
         statement = statement.where(AuditLog.unit_id.in_(subtree))
     if actor:
         statement = statement.where(AuditLog.actor.contains(actor.strip().lower(), autoescape=True))
@@ -159,17 +158,3 @@ def _anchor_unit(units):
     """The top of the caller's audit scope: what an unfiltered export of the log covers."""
     return min(units, key=lambda unit: unit.depth, default=None)
 
-
-def init_audit(app):
-    """Register the audit page and API, the nav entry, the anchor command and its hourly job."""
-    from core import audit_anchor
-    from core.cli import audit_cli
-    from core.extensions import api
-    from core.jobs import register_periodic
-    from core.nav import register
-
-    app.register_blueprint(bp)
-    api.register_blueprint(blp)
-    audit_cli.add_command(audit_anchor.anchor_command)
-    register(app, "audit.audit_page", _l("Nhật ký kiểm toán"), ACTION, order=75)
-    register_periodic(app, audit_anchor.anchor_audit_chains, 3600)

@@ -11,7 +11,6 @@ import logging
 import os
 from pathlib import Path
 
-import click
 from flask import current_app
 from sqlalchemy import select
 
@@ -97,12 +96,3 @@ def check_anchors(chain):
                 f"of {anchor['at']} says {anchor['hash'][:16]}… (the chain was rewritten)")
     return None
 
-
-@click.command("anchor")
-def anchor_command():
-    """Write every chain's latest seq and hash to today's anchor file (and the log)."""
-    lines = write_anchors()
-    for line in lines:
-        click.echo(f"{line['chain']} seq={line['seq']} {line['hash']}")
-    if not lines:
-        click.echo("no audit chain yet", err=True)

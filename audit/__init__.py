@@ -1,0 +1,19 @@
+"""The audit log, read and checked: its page and API, `flask audit verify|anchor`, the hourly anchors.
+
+The log itself (`core.audit`: hash-chained records every package writes) is core's; this package is where
+people read it and where its integrity is checked."""
+
+
+def init_app(app):
+    from flask_babel import lazy_gettext as _l
+
+    from audit import anchor, cli, views
+    from core.extensions import api
+    from core.jobs import register_periodic
+    from core.nav import register
+
+    app.register_blueprint(views.bp)
+    api.register_blueprint(views.blp)
+    app.cli.add_command(cli.audit_cli)
+    register(app, "audit.audit_page", _l("Nhật ký kiểm toán"), views.ACTION, order=75)
+    register_periodic(app, anchor.anchor_audit_chains, 3600)
