@@ -7,9 +7,10 @@ def init_app(app):
     from core.extensions import api
     from core.jobs import register_periodic
     from core.nav import register
+    from core.reports import register_report
     from core.signals import demo_seed
     from inbox import api as staff_api
-    from inbox import api_public, cli, demo, jobs, receivers, settings_views, views, views_public  # noqa: F401
+    from inbox import api_public, cli, demo, jobs, receivers, reports, settings_views, views, views_public  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views_public.bp)
@@ -21,6 +22,8 @@ def init_app(app):
     register(app, "inbox.index", _l("Hộp thư"), "tip.view", order=20)
     register(app, "inbox_settings.page", _l("Cài đặt hộp thư"), settings_views.ACTION, order=65)
     register_periodic(app, jobs.sweep_deadlines, 60)
+    register_report(app, "tips", _l("Sổ theo dõi tin báo"), "tip.view", reports.tips_report, order=10)
+    register_report(app, "sla", _l("Tỷ lệ giải quyết đúng hạn"), "tip.view", reports.sla_report, order=20)
     demo_seed.connect(demo.seed, weak=False)
     app.context_processor(_template_helpers)
     from core.nav import register_header_widget

@@ -85,10 +85,11 @@ def profile_product_csv(params, rows_limit):
 
     from bench.common import bench_app
     from bench.profiling import library_split, profile
+    from core.reports import Params
     from core.tenancy import tenant_scope
     from core.timeutil import local_day_bounds
     from hierarchy.services import root_unit
-    from metrics.exports.reports import Params, tips_report
+    from inbox.reports import tips_report
     from metrics.exports.writers import write_csv
 
     app = bench_app(params["database"])

@@ -1,7 +1,7 @@
 """One export variant in a fresh process, so its peak RSS is its own: `python -m bench.scenarios.export_worker
 VARIANT JSON_PARAMS OUT_PATH` prints {"rows", "seconds", "peak_rss_mb"}.
 
-Variants: `product-csv` / `product-xlsx` (the tips register of `metrics.exports.reports.tips_report` through
+Variants: `product-csv` / `product-xlsx` (the tips register of `inbox.reports.tips_report` through
 `metrics.exports.copy_csv.write_report_csv` / `writers.write_xlsx`, as the export job runs them), `copy-csv` (PostgreSQL
 `COPY (same query) TO STDOUT WITH CSV` through psycopg 3), `bare-xlsx` (the same rows from a server-side
 cursor into a constant-memory xlsxwriter workbook, one `write_row` per row).
@@ -28,12 +28,13 @@ def product(params, out_path, fmt, clock):
     from flask_babel import force_locale
 
     from bench.common import bench_app
+    from core.reports import Params
     from core.tenancy import tenant_scope
     from core.timeutil import local_day_bounds
     from hierarchy.services import root_unit
+    from inbox.reports import tips_report
     from metrics.exports.copy_csv import write_report_csv
     from metrics.exports.jobs import PROGRESS_EVERY
-    from metrics.exports.reports import Params, tips_report
     from metrics.exports.writers import write_xlsx
 
     app = bench_app(params["database"])

@@ -23,11 +23,11 @@ from core.audit import AuditChainHead, chain_name
 from core.extensions import db
 from core.jobs import job
 from core.permissions import can
+from core.reports import Params, as_mappings, report_types
 from core.tenancy import for_each_tenant, load, platform_scope, tenant_scope
-from core.timeutil import utcnow
+from core.timeutil import local_day_bounds, utcnow
 from metrics.exports.models import Export
-from metrics.exports.reports import as_mappings, build_report
-from metrics.exports.services import REPORT_ACTIONS, enqueue_export, export_ttl, private_storage, scope_details
+from metrics.exports.services import enqueue_export, export_ttl, private_storage, scope_details
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,13 @@ def _write(export, report, out, progress):
     return report.total
 
 
+def build_report(export, requester):
+    """The export's report, built by the package that registered it (`core.reports`)."""
+    start, end = local_day_bounds(export.date_from)[0], local_day_bounds(export.date_to)[1]
+    params = Params(export.unit, export.date_from, export.date_to, start, end, dict(export.filters or {}), requester)
+    return report_types()[export.report].build(params)
+
+
 def _build(tenant_id, export_id, attempt):
     from tenants.models import User
 
@@ -152,7 +159,7 @@ def _build(tenant_id, export_id, attempt):
     requester = load(User, export.requester_id)
     # The right is checked again when the job runs: a role withdrawn since the request stops the export.
     if (requester is None or not requester.active or not can(requester, "export.create", export.unit)
-            or not can(requester, REPORT_ACTIONS[export.report], export.unit)):
+            or not can(requester, report_types()[export.report].action, export.unit)):
         _settle(export_id, attempt, status="failed", error="Người yêu cầu không còn quyền xuất báo cáo này.")
         db.session.commit()
         return

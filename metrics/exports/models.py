@@ -8,7 +8,6 @@ from core.extensions import db
 from core.tenancy import TenantScoped
 from core.timeutil import utcnow
 
-REPORTS = ("metrics", "tips", "posts", "sla", "audit")
 FORMATS = ("csv", "xlsx", "pdf")
 STATUSES = ("queued", "running", "done", "failed", "expired")
 MEDIA_TYPES = {

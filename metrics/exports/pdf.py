@@ -17,6 +17,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from core.reports import Chart
 from metrics.exports.writers import (
     CellValue,
     Column,
@@ -60,14 +61,6 @@ class Section(NamedTuple):
     heading: str
     columns: Sequence[Sequence[str]]
     rows: Iterable[Mapping[str, Any]]
-
-
-class BarChart(NamedTuple):
-    """A horizontal bar chart: ``bars`` are (label, value); ``value_type`` formats the values."""
-
-    title: str
-    bars: Sequence[tuple[str, float | None]]
-    value_type: str = "int"
 
 
 def format_vietnamese(column_type: str, value: CellValue) -> str:
@@ -153,7 +146,7 @@ def _shorten(label: str, limit: int) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
-def _chart_context(chart: BarChart) -> dict[str, Any]:
+def _chart_context(chart: Chart) -> dict[str, Any]:
     """Geometry of the SVG bar chart, in CSS pixels; the template only draws it."""
     bars = list(chart.bars)
     shown = bars[:MAX_CHART_BARS]
@@ -188,7 +181,7 @@ def render_pdf(
     period: str | tuple[date, date],
     generated_at: datetime,
     sections: Iterable[Section | tuple[str, Sequence[Column], Iterable[Mapping[str, Any]]]],
-    chart: BarChart | None = None,
+    chart: Chart | None = None,
     audit_hash: str = "",
     row_limit: int = DEFAULT_ROW_LIMIT,
 ) -> int:

@@ -11,22 +11,19 @@ from core.errors import Invalid, NotFound
 from core.extensions import db
 from core.jobs import enqueue
 from core.permissions import require
+from core.reports import report_types
 from core.storage import LocalStorage
 from core.tenancy import load
 from core.timeutil import local_today
 from core.transaction import after_commit
 from hierarchy.models import Unit
-from metrics.exports.models import FORMATS, REPORTS, Export
+from metrics.exports.models import FORMATS, Export
 
 QUEUE = "exports"
 # A million-row XLSX takes minutes; rq would otherwise kill it at the default 10 minutes of a job.
 EXPORT_TIMEOUT = 3600
 MAX_RANGE_DAYS = 3 * 366
 DEFAULT_RANGE_DAYS = 30
-# The audit report is the audit log's own export: it needs the audit right on top of the export right.
-REPORT_ACTIONS = {"audit": "audit.view", "tips": "tip.view", "posts": "post.view", "sla": "tip.view",
-                  "metrics": "metrics.view"}
-FILTER_KEYS = {"audit": ("actor", "action")}
 
 
 def private_storage():
@@ -53,9 +50,9 @@ def request_export(user, report, fmt, unit_id, date_from=None, date_to=None, fil
 
     Out of scope: 404; in scope without the right (export, plus the report's own read right): 403.
     """
-    fields = {}
-    if report not in REPORTS:
-        fields["report"] = [_("Giá trị phải là một trong: %(values)s.", values=", ".join(REPORTS))]
+    fields, types = {}, report_types()
+    if report not in types:
+        fields["report"] = [_("Giá trị phải là một trong: %(values)s.", values=", ".join(types))]
     if fmt not in FORMATS:
         fields["format"] = [_("Giá trị phải là một trong: %(values)s.", values=", ".join(FORMATS))]
     if fields:
@@ -64,9 +61,9 @@ def request_export(user, report, fmt, unit_id, date_from=None, date_to=None, fil
     if unit is None:
         raise NotFound(_("Không tìm thấy đơn vị."))
     require(user, "export.create", unit)
-    require(user, REPORT_ACTIONS[report], unit)
+    require(user, types[report].action, unit)  # the report's own read right, on top of the export right
     date_from, date_to = check_period(date_from, date_to)
-    kept = {key: value for key, value in (filters or {}).items() if key in FILTER_KEYS.get(report, ()) and value}
+    kept = {key: value for key, value in (filters or {}).items() if key in types[report].filters and value}
     export = Export(requester_id=user.id, report=report, format=fmt, unit_id=unit.id, unit=unit,
                     date_from=date_from, date_to=date_to, filters=kept, status="queued", progress=0)
     db.session.add(export)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from core.errors import Invalid
 from core.extensions import db
 from core.permissions import can, scope_clause
+from core.reports import report_types
 from core.timeutil import local_today
 from hierarchy.models import Unit
 from metrics.exports.services import DEFAULT_RANGE_DAYS, exports_of, request_export
@@ -17,13 +18,6 @@ from metrics.exports.services import DEFAULT_RANGE_DAYS, exports_of, request_exp
 bp = Blueprint("exports", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/exports", url_prefix="/app")
 
-REPORT_LABELS = {
-    "tips": _l("Sổ theo dõi tin báo"),
-    "sla": _l("Tỷ lệ giải quyết đúng hạn"),
-    "metrics": _l("Tổng hợp số liệu theo đơn vị"),
-    "posts": _l("Sổ theo dõi bài viết"),
-    "audit": _l("Nhật ký kiểm toán"),
-}
 FORMAT_LABELS = {"xlsx": "Excel (XLSX)", "csv": "CSV (UTF-8)", "pdf": "PDF (A4)"}
 STATUS_LABELS = {"queued": _l("Đang chờ"), "running": _l("Đang tạo"), "done": _l("Hoàn tất"),
                  "failed": _l("Lỗi"), "expired": _l("Đã hết hạn")}
@@ -34,14 +28,19 @@ def _units():
     return db.session.execute(statement).scalars().all()
 
 
+def _report_labels():
+    return {key: kind.label for key, kind in report_types().items()}
+
+
 def _reports():
-    return {key: label for key, label in REPORT_LABELS.items() if key != "audit" or can(current_user, "audit.view")}
+    """The reports the user may ask for: each needs its own read right (the audit log: auditors, directors)."""
+    return {key: kind.label for key, kind in report_types().items() if can(current_user, kind.action)}
 
 
 def _render(form, errors=None, status=200):
     return render_template("exports/index.html", form=form, errors=errors or {}, units=_units(),
                            reports=_reports(), formats=FORMAT_LABELS, status_labels=STATUS_LABELS,
-                           report_labels=REPORT_LABELS, exports=exports_of(current_user)), status
+                           report_labels=_report_labels(), exports=exports_of(current_user)), status
 
 
 def _date_field(name, errors):

@@ -9,7 +9,8 @@ import pytest
 pytest.importorskip("weasyprint")
 pypdf = pytest.importorskip("pypdf")
 
-from metrics.exports.pdf import BarChart, find_report_fonts, format_vietnamese, render_pdf  # noqa: E402
+from core.reports import Chart  # noqa: E402
+from metrics.exports.pdf import find_report_fonts, format_vietnamese, render_pdf  # noqa: E402
 
 AUDIT_HASH = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 COLUMNS = [
@@ -33,7 +34,7 @@ def _render(**overrides):
         "period": (date(2025, 3, 1), date(2025, 3, 31)),
         "generated_at": datetime(2025, 3, 31, 17, 5, tzinfo=UTC),
         "sections": [("Tin báo theo đơn vị", COLUMNS, _rows(80)), ("Tin báo theo lĩnh vực", COLUMNS, [])],
-        "chart": BarChart("Tin báo theo huyện",
+        "chart": Chart("Tin báo theo huyện",
                           [("Thành phố Trà Vinh", 1234), ("Huyện Càng Long", 75), ("Huyện Cầu Kè", 0)]),
         "audit_hash": AUDIT_HASH,
     } | overrides
@@ -103,7 +104,7 @@ def test_data_is_escaped_not_interpreted():
         title=HOSTILE,
         scope="Công an tỉnh Trà Vinh",
         sections=[(HOSTILE, COLUMNS, [{"unit": HOSTILE, "received": 1}])],
-        chart=BarChart(HOSTILE, [(HOSTILE, 1)]),
+        chart=Chart(HOSTILE, [(HOSTILE, 1)]),
     )
     text = "".join(texts).replace("\n", "")
     # The section heading, the table cell and the chart title; the title is shown upper-cased.

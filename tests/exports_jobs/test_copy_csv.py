@@ -6,13 +6,14 @@ import pytest
 from flask_babel import force_locale
 
 from core.extensions import db
+from core.reports import Params
 from core.tenancy import load
 from core.timeutil import local_day_bounds, local_today, utcnow
 from hierarchy.models import Unit
 from inbox.constants import CATEGORIES, CHANNELS, RESOLUTIONS, SEVERITIES, STATUSES
 from inbox.models import Escalation
+from inbox.reports import tips_report
 from metrics.exports.copy_csv import uses_copy, write_report_csv
-from metrics.exports.reports import Params, tips_report
 from metrics.exports.writers import LOCAL_TZ, write_csv
 
 # Cells a spreadsheet would run as formulas, cells the csv module quotes, cells it does not.

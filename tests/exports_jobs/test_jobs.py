@@ -5,11 +5,12 @@ from datetime import timedelta
 import time_machine
 from sqlalchemy import func, select, update
 
+from core import reports
 from core.audit import AuditLog
 from core.extensions import db
 from core.tenancy import load
 from core.timeutil import utcnow
-from metrics.exports import jobs, reports
+from metrics.exports import jobs
 from metrics.exports.models import Export
 from metrics.exports.services import private_storage
 
