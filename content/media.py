@@ -7,7 +7,7 @@ import secrets
 
 from flask import current_app
 
-from content.models import Media
+from content.models import EDITABLE, Media
 from core import audit
 from core.errors import AppError, Conflict
 from core.extensions import db
@@ -48,8 +48,6 @@ def attach_media(user, post, source, make_cover=False):
     The first image of a post without a cover becomes its cover, so a photo taken on a phone shows up
     without a second step.
     """
-    from content.services import EDITABLE
-
     require(user, "post.edit", post)
     if post.status not in EDITABLE:
         raise Conflict("Hãy ẩn bài trước khi thêm ảnh hoặc video.", {"status": [post.status]})

@@ -10,6 +10,9 @@ from core.timeutil import utcnow
 
 KINDS = ("news", "warning", "procedure", "notice")
 STATUSES = ("draft", "in_review", "approved", "scheduled", "published", "hidden")
+# A published, approved or scheduled post is not edited in place: hide it first (it becomes a draft again
+# on the next edit and goes through review anew). Only `pinned` may change at any time.
+EDITABLE = {"draft", "in_review", "hidden"}
 TITLE_MAX = 200
 BODY_MAX = 100_000
 

@@ -10,7 +10,7 @@ import re
 import nh3
 from sqlalchemy import func, select
 
-from content.models import Media, Post, PostRevision
+from content.models import EDITABLE, Media, Post, PostRevision
 from core import audit
 from core.errors import Conflict, Invalid
 from core.extensions import db
@@ -18,9 +18,6 @@ from core.markdown import fold, render_markdown
 from core.permissions import require, scope_clause
 from core.timeutil import utcnow
 
-# A published, approved or scheduled post is not edited in place: hide it first (it becomes a draft again
-# on the next edit and goes through review anew). Only `pinned` may change at any time.
-EDITABLE = {"draft", "in_review", "hidden"}
 # `zalo_publish` is reviewed with the rest: an approver approves where the post goes, not only what it says.
 CONTENT_FIELDS = ("title", "body", "kind", "cover_media_id", "zalo_publish")
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from content import lifecycle, services
 from content.media import attach_media
-from content.models import KINDS, STATUSES, Post, PostRevision
+from content.models import EDITABLE, KINDS, STATUSES, Post, PostRevision
 from content.profile import PROFILE_LIMITS, update_unit_profile
 from content.schemas import PostCreateSchema, PostUpdateSchema
 from core.errors import AppError, Invalid
@@ -135,7 +135,7 @@ def edit_post(post_id):
     return render_template("content/staff/edit.html", post=post, unit=post.unit, units=[post.unit], kinds=KINDS,
                            errors=errors, form=request.form if errors else None,
                            actions=lifecycle.allowed_actions(current_user, post),
-                           editable=post.status in services.EDITABLE and can(current_user, "post.edit", post),
+                           editable=post.status in EDITABLE and can(current_user, "post.edit", post),
                            zalo_field=zalo_field), 422 if errors else 200
 
 

@@ -14,6 +14,7 @@ sweeps, which `flask jobs tick` runs every minute beside the development server.
 """
 import functools
 import logging
+import os
 from datetime import timedelta
 
 from flask import current_app, has_app_context
@@ -45,15 +46,22 @@ def job(func):
     def wrapper(*args, **kwargs):
         if has_app_context():
             return func(*args, **kwargs)
-        global _worker_app
-        if _worker_app is None:
-            from core import create_app
-
-            _worker_app = create_app()
-        with _worker_app.app_context():
+        with worker_app().app_context():
             return func(*args, **kwargs)
 
     return wrapper
+
+
+def worker_app():
+    """The app of a worker process started outside Flask (`rq worker`), built once: loaded the way gunicorn and
+    the `flask` command load it, from its entry point (`FLASK_APP`, by default `wsgi:app`), so this module
+    needs no import of the factory that imports it."""
+    global _worker_app
+    if _worker_app is None:
+        from flask.cli import ScriptInfo
+
+        _worker_app = ScriptInfo(app_import_path=os.environ.get("FLASK_APP") or "wsgi:app").load_app()
+    return _worker_app
 
 
 class AppWorker(SimpleWorker):

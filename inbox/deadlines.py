@@ -4,6 +4,7 @@ from core.jobs import enqueue
 from core.timeutil import as_utc
 from core.transaction import after_commit
 from hierarchy.models import Unit
+from inbox.constants import OPEN_STATUSES
 from inbox.policy import deadlines_for, route_department
 
 
@@ -18,19 +19,18 @@ def pending_deadline(tip):
     """(kind, deadline) of the deadline now in force, or (None, None) when none applies."""
     if tip.status == "new" and tip.ack_due_at is not None:
         return "ack", as_utc(tip.ack_due_at)
-    if tip.status in ("new", "acknowledged", "in_progress") and tip.resolve_due_at is not None:
+    if tip.status in OPEN_STATUSES and tip.resolve_due_at is not None:
         return "resolve", as_utc(tip.resolve_due_at)
     return None, None
 
 
 def schedule_checks(tip):
     """After the commit, one job at the deadline now in force (the sweep covers a lost one). The job, finding
-    that deadline met, re-arms itself at the next one, so a tip costs one scheduled job at a time."""
-    from inbox.jobs import check_deadlines
-
+    that deadline met, re-arms itself at the next one, so a tip costs one scheduled job at a time. Enqueued by
+    name: the job escalates through the services, which schedule through here."""
     kind, due = pending_deadline(tip)
     if kind is not None:
-        after_commit(enqueue, check_deadlines, tip.tenant_id, tip.id, at=due,
+        after_commit(enqueue, "inbox.jobs.check_deadlines", tip.tenant_id, tip.id, at=due,
                      job_id=f"inbox-deadline-{tip.id}-{kind}-{int(due.timestamp())}")
 
 

@@ -8,6 +8,7 @@ from core.permissions import require, scope_clause
 from core.tenancy import load
 from core.timeutil import utcnow
 from hierarchy.models import Unit
+from inbox.constants import OPEN_STATUSES
 from inbox.models import Tip
 
 FILTERS = ("status", "unit_id", "overdue", "category", "severity", "assignee_id", "channel")
@@ -17,7 +18,7 @@ def overdue_clause(now):
     """Flagged, or a deadline in force has passed (the sweep may not have run yet)."""
     return or_(Tip.overdue.is_(True),
                and_(Tip.status == "new", Tip.ack_due_at < now),
-               and_(Tip.status.in_(("new", "acknowledged", "in_progress")), Tip.resolve_due_at < now))
+               and_(Tip.status.in_(OPEN_STATUSES), Tip.resolve_due_at < now))
 
 
 def tips_in_scope(user, status=None, unit_id=None, overdue=None, category=None, severity=None, assignee_id=None,

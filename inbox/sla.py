@@ -14,6 +14,7 @@ from core import audit
 from core.extensions import db
 from core.tenancy import for_each_tenant
 from core.timeutil import utcnow
+from inbox.constants import OPEN_STATUSES
 from inbox.deadlines import escalation_target, pending_deadline, schedule_checks
 from inbox.history import record_history
 from inbox.models import Tip
@@ -65,7 +66,7 @@ def process_safely(tip_id, now=None):
 def due_tip_ids(now):
     statement = select(Tip.id).where(Tip.overdue.is_(False), or_(
         (Tip.status == "new") & (Tip.ack_due_at <= now),
-        Tip.status.in_(("new", "acknowledged", "in_progress")) & (Tip.resolve_due_at <= now),
+        Tip.status.in_(OPEN_STATUSES) & (Tip.resolve_due_at <= now),
     )).order_by(Tip.id)
     return db.session.execute(statement).scalars().all()
 

@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, or_, select, update
 
 from core.extensions import db
+from core.jobs import enqueue, job
 from core.markdown import plain_text
-from core.tenancy import load
+from core.tenancy import load, tenant_scope
 from core.timeutil import utcnow
 from core.transaction import after_commit
 from tenants.models import tenant_slug
@@ -64,9 +65,7 @@ def request_sync(post_id, action):
     article.attempts, article.next_attempt_at, article.updated_at = 0, None, utcnow()
     _mirror(post, article)
     db.session.flush()
-    from zalo.jobs import enqueue_article
-
-    after_commit(enqueue_article, post.tenant_id, article.id)
+    after_commit(enqueue, sync_article, post.tenant_id, article.id)
     return article
 
 
@@ -217,3 +216,9 @@ def _retry_or_fail(article, outcome, code):
         article.state = "failed"
     delay = RETRY_DELAYS[min(article.attempts, len(RETRY_DELAYS)) - 1]
     article.next_attempt_at = utcnow() + timedelta(seconds=delay)
+
+
+@job
+def sync_article(tenant_id, article_id):
+    with tenant_scope(tenant_id):
+        return sync(article_id)

@@ -13,8 +13,9 @@ from sqlalchemy import and_, or_, select, update
 from core.crypto import decrypt_text
 from core.errors import AppError
 from core.extensions import db
+from core.jobs import job
 from core.media import AUDIO_MAX_BYTES, IMAGE_MAX_BYTES, PDF_MAX_BYTES, VIDEO_MAX_BYTES
-from core.tenancy import load
+from core.tenancy import load, tenant_scope
 from core.timeutil import utcnow
 from inbox.intake import attach_file
 from inbox.models import Tip, TipMessage
@@ -88,3 +89,9 @@ def _settle(row, state, code):
     row.state, row.last_error, row.url_enc, row.next_attempt_at = state, code, None, None
     if code:
         log.info("zalo media %s %s: %s", row.id, state, code)
+
+
+@job
+def fetch_media(tenant_id, fetch_id):
+    with tenant_scope(tenant_id):
+        return fetch(fetch_id)

@@ -1,8 +1,9 @@
-"""The Zalo channel's jobs and the sweeps that retry what is due and recover what a lost enqueue missed.
+"""The Zalo channel's sweep: it retries what is due and recovers what a lost enqueue missed.
 
-Every job takes the tenant id first and ids only, runs in that tenant's scope and is idempotent: each one
-claims its row with an UPDATE before doing anything, so an rq retry, a sweep and a duplicate enqueue end
-the same as one run.
+Each job sits beside its work (`processing.process_delivery`, `outbox.send_outbox`, `attachments.fetch_media`,
+`articles.sync_article`). Every job takes the tenant id first and ids only, runs in that tenant's scope and is
+idempotent: each one claims its row with an UPDATE before doing anything, so an rq retry, a sweep and a
+duplicate enqueue end the same as one run.
 """
 import logging
 from datetime import timedelta
@@ -10,8 +11,8 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 
 from core.extensions import db
-from core.jobs import enqueue, job
-from core.tenancy import for_each_tenant, platform_scope, tenant_scope
+from core.jobs import job
+from core.tenancy import for_each_tenant, platform_scope
 from core.timeutil import utcnow
 from zalo.models import MediaFetch, Outbox, WebhookDelivery, ZaloApp, ZaloArticle
 
@@ -22,54 +23,6 @@ SWEEP_GRACE = timedelta(seconds=30)
 # Deliveries of an OA that nobody links are not kept (or their bodies) longer than this.
 UNLINKED_RETENTION = timedelta(days=7)
 SWEEP_BATCH = 200
-
-
-@job
-def process_delivery(tenant_id, delivery_id):
-    from zalo.processing import process
-
-    with tenant_scope(tenant_id):
-        return process(delivery_id)
-
-
-@job
-def send_outbox(tenant_id, outbox_id):
-    from zalo.outbox import deliver
-
-    with tenant_scope(tenant_id):
-        return deliver(outbox_id)
-
-
-@job
-def fetch_media(tenant_id, fetch_id):
-    from zalo.attachments import fetch
-
-    with tenant_scope(tenant_id):
-        return fetch(fetch_id)
-
-
-@job
-def sync_article(tenant_id, article_id):
-    from zalo.articles import sync
-
-    with tenant_scope(tenant_id):
-        return sync(article_id)
-
-
-def enqueue_delivery(tenant_id, delivery_id):
-    enqueue(process_delivery, tenant_id, delivery_id)
-
-
-def enqueue_send(tenant_id, outbox_id):
-    enqueue(send_outbox, tenant_id, outbox_id)
-
-
-def enqueue_media(tenant_id, fetch_id):
-    enqueue(fetch_media, tenant_id, fetch_id)
-
-
-def enqueue_article(tenant_id, article_id):
-    enqueue(sync_article, tenant_id, article_id)
 
 
 def _tenants():

@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.crypto import decrypt_text, encrypt
 from core.extensions import db
-from core.tenancy import load
+from core.jobs import enqueue, job
+from core.tenancy import load, tenant_scope
 from core.timeutil import utcnow
 from core.transaction import after_commit
 from inbox.history import record_history
@@ -52,9 +53,7 @@ def queue_message(tip, message, text=None):
     row = Outbox(message_id=message.id, tip_id=tip.id, text_enc=encrypt(text) if text else None, sent_ids=[])
     db.session.add(row)
     db.session.flush()
-    from zalo.jobs import enqueue_send
-
-    after_commit(enqueue_send, tip.tenant_id, row.id)
+    after_commit(enqueue, send_outbox, tip.tenant_id, row.id)
     return row
 
 
@@ -89,12 +88,10 @@ def requeue_undeliverable(tip):
     """The citizen wrote again: what could not be delivered before goes out now."""
     rows = db.session.execute(select(Outbox).where(Outbox.tip_id == tip.id, Outbox.state == "undeliverable",
                                                    Outbox.last_error != "no_recipient")).scalars().all()
-    from zalo.jobs import enqueue_send
-
     for row in rows:
         row.state, row.next_attempt_at = "pending", None
         set_delivery_state(row.message, "pending")
-        after_commit(enqueue_send, tip.tenant_id, row.id)
+        after_commit(enqueue, send_outbox, tip.tenant_id, row.id)
     return len(rows)
 
 
@@ -103,11 +100,9 @@ def release_waiting(oa_id):
     rows = db.session.execute(select(Outbox).join(Tip, Tip.id == Outbox.tip_id).where(
         Tip.zalo_oa_id == oa_id, Outbox.state == "pending",
         Outbox.last_error.in_(("not_connected", "needs_reauth")))).scalars().all()
-    from zalo.jobs import enqueue_send
-
     for row in rows:
         row.next_attempt_at = None
-        after_commit(enqueue_send, row.tenant_id, row.id)
+        after_commit(enqueue, send_outbox, row.tenant_id, row.id)
     return len(rows)
 
 
@@ -271,3 +266,9 @@ def delivery_note(message):
     if message.delivery_state == "failed":
         return "Gửi qua Zalo không thành công"
     return None
+
+
+@job
+def send_outbox(tenant_id, outbox_id):
+    with tenant_scope(tenant_id):
+        return deliver(outbox_id)

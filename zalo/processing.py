@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from core import audit
 from core.crypto import blind_index, blind_indexes, decrypt, encrypt
 from core.extensions import db
-from core.tenancy import current_tenant_id
+from core.jobs import enqueue, job
+from core.tenancy import current_tenant_id, tenant_scope
 from core.timeutil import as_utc, utcnow
 from core.transaction import after_commit
 from inbox import vault
@@ -22,6 +23,7 @@ from inbox.intake import add_reporter_message, open_or_create_zalo_tip
 from inbox.services import add_staff_message, message_by_external_id
 from metrics.events import record as record_metric
 from zalo import events, outbox
+from zalo.attachments import fetch_media
 from zalo.models import MediaFetch, OaConnection, WebhookDelivery, Withdrawal
 from zalo.services import linked_oa_ids, unit_for_oa
 
@@ -120,12 +122,10 @@ def message(name, payload, unit, oa_id, citizen, at):
 
 
 def queue_media(tip, message, position, kind, url):
-    from zalo.jobs import enqueue_media
-
     fetch = MediaFetch(tip_id=tip.id, message_id=message.id, position=position, kind=kind, url_enc=encrypt(url))
     db.session.add(fetch)
     db.session.flush()
-    after_commit(enqueue_media, tip.tenant_id, fetch.id)
+    after_commit(enqueue, fetch_media, tip.tenant_id, fetch.id)
 
 
 def echo(delivery, payload, oa_id, citizen, at, now):
@@ -206,8 +206,12 @@ def requeue_unlinked():
     """Deliveries that waited for an OA to be linked: process them now. Returns their ids."""
     ids = db.session.execute(select(WebhookDelivery.id).where(
         WebhookDelivery.processed_at.is_(None), WebhookDelivery.error == "oa_not_linked")).scalars().all()
-    from zalo.jobs import enqueue_delivery
-
     for delivery_id in ids:
-        after_commit(enqueue_delivery, current_tenant_id(), delivery_id)
+        after_commit(enqueue, process_delivery, current_tenant_id(), delivery_id)
     return ids
+
+
+@job
+def process_delivery(tenant_id, delivery_id):
+    with tenant_scope(tenant_id):
+        return process(delivery_id)

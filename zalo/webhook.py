@@ -66,7 +66,7 @@ def receive():
     event_name = str(payload.get("event_name") or "unknown")[:64]
     delivery_id = store_delivery(app.tenant_id, app.app_id, event_name, payload, raw)
     if delivery_id is not None:
-        from zalo.jobs import process_delivery
+        from zalo.processing import process_delivery
 
         enqueue(process_delivery, app.tenant_id, delivery_id)
     return {"status": "ok", "duplicate": delivery_id is None}
