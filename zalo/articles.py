@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
 from core.extensions import db
 from core.jobs import enqueue, job
@@ -26,13 +26,12 @@ from zalo.errors import ArticleProcessing, InvalidAccessToken, RateLimited, Setu
 from zalo.models import ZaloArticle
 from zalo.outbox import error_code
 from zalo.services import client, connection_for_oa
-from zalo.transactions import begin_writing
+from zalo.transactions import CLAIM, begin_writing, claim_due, due
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (30, 120, 600, 1800, 3600, 6 * 3600)
 MAX_ATTEMPTS = 10
-CLAIM = timedelta(minutes=5)
 STATE_OF_ACTION = {"publish": "queued", "update": "queued", "remove": "removing"}
 STATE_LABELS = {"queued": _l("Đang đăng lên Zalo"), "processing": _l("Đang đăng lên Zalo"),
                 "live": _l("Đã đăng lên Zalo"), "removing": _l("Đang gỡ khỏi Zalo"),
@@ -129,19 +128,11 @@ def article_payload(post):
     return payload
 
 
-def _claim(article_id, now):
-    due = and_(ZaloArticle.action.is_not(None),
-               or_(ZaloArticle.next_attempt_at.is_(None), ZaloArticle.next_attempt_at <= now))
-    claimed = db.session.execute(update(ZaloArticle).where(ZaloArticle.id == article_id, due).values(
-        attempts=ZaloArticle.attempts + 1, next_attempt_at=now + CLAIM)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    return bool(claimed)
-
-
 def sync(article_id):
     """Do what the article row asks, if it is due; commits. Returns the state afterwards (None if not due)."""
-    if not _claim(article_id, utcnow()):
+    now = utcnow()
+    ready = ZaloArticle.action.is_not(None) & due(ZaloArticle.next_attempt_at, now)
+    if not claim_due(ZaloArticle, article_id, ready, next_attempt_at=now + CLAIM):
         return None
     article = _reload(article_id)
     post = _post(article.post_id)

@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 
 from core.crypto import decrypt_text
 from core.errors import AppError
@@ -22,12 +22,11 @@ from inbox.models import Tip, TipMessage
 from zalo.errors import MediaRefused, MediaTooLarge, MediaUnavailable
 from zalo.media_fetch import MediaFetcher
 from zalo.models import MediaFetch
-from zalo.transactions import begin_writing
+from zalo.transactions import CLAIM, begin_writing, claim_due, due
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (60, 300, 1800, 3600, 3 * 3600)
-CLAIM = timedelta(minutes=5)
 
 
 # The download is abandoned past the evidence limit of the kind the event announced (a "voice note" of 100 MB
@@ -42,20 +41,12 @@ def fetcher(kind=None):
                         allow_private=bool(config["ZALO_ALLOW_PRIVATE_MEDIA"]))
 
 
-def _claim(fetch_id, now):
-    """Push the row's next attempt past the claim time, so a sweep does not start it a second time."""
-    due = and_(MediaFetch.state == "pending",
-               or_(MediaFetch.next_attempt_at.is_(None), MediaFetch.next_attempt_at <= now))
-    claimed = db.session.execute(update(MediaFetch).where(MediaFetch.id == fetch_id, due).values(
-        attempts=MediaFetch.attempts + 1, next_attempt_at=now + CLAIM)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    return bool(claimed)
-
-
 def fetch(fetch_id):
     """Fetch one attachment if it is due; commits. Returns the row's state afterwards (None if not due)."""
-    if not _claim(fetch_id, utcnow()):
+    now = utcnow()
+    ready = (MediaFetch.state == "pending") & due(MediaFetch.next_attempt_at, now)
+    # The next attempt is pushed past the claim time, so a sweep does not start it a second time.
+    if not claim_due(MediaFetch, fetch_id, ready, next_attempt_at=now + CLAIM):
         return None
     url_enc, kind = db.session.execute(
         select(MediaFetch.url_enc, MediaFetch.kind).where(MediaFetch.id == fetch_id)).one()

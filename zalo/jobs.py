@@ -15,6 +15,7 @@ from core.jobs import job
 from core.tenancy import for_each_tenant, platform_scope
 from core.timeutil import utcnow
 from zalo.models import MediaFetch, Outbox, WebhookDelivery, ZaloApp, ZaloArticle
+from zalo.transactions import due
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,6 @@ SWEEP_BATCH = 200
 def _tenants():
     with platform_scope():
         return db.session.execute(select(ZaloApp.tenant_id)).scalars().all()
-
-
-def _due(column_next, now):
-    return or_(column_next.is_(None), column_next <= now)
 
 
 @job
@@ -51,16 +48,16 @@ def sweep_zalo():
             WebhookDelivery.processed_at.is_(None), WebhookDelivery.received_at <= now - SWEEP_GRACE,
             WebhookDelivery.attempts < MAX_ATTEMPTS,
             or_(WebhookDelivery.error.is_(None), WebhookDelivery.error != "oa_not_linked"),
-            _due(WebhookDelivery.next_attempt_at, now)).order_by(WebhookDelivery.id).limit(SWEEP_BATCH)
+            due(WebhookDelivery.next_attempt_at, now)).order_by(WebhookDelivery.id).limit(SWEEP_BATCH)
         ).scalars().all()
         sends = db.session.execute(select(Outbox.id).where(or_(
-            and_(Outbox.state == "pending", _due(Outbox.next_attempt_at, now)),
+            and_(Outbox.state == "pending", due(Outbox.next_attempt_at, now)),
             and_(Outbox.state == "sending", Outbox.claimed_until < now))).limit(SWEEP_BATCH)).scalars().all()
         fetches = db.session.execute(select(MediaFetch.id).where(
-            MediaFetch.state == "pending", _due(MediaFetch.next_attempt_at, now)).limit(SWEEP_BATCH)
+            MediaFetch.state == "pending", due(MediaFetch.next_attempt_at, now)).limit(SWEEP_BATCH)
         ).scalars().all()
         articles = db.session.execute(select(ZaloArticle.id).where(
-            ZaloArticle.action.is_not(None), _due(ZaloArticle.next_attempt_at, now)).limit(SWEEP_BATCH)
+            ZaloArticle.action.is_not(None), due(ZaloArticle.next_attempt_at, now)).limit(SWEEP_BATCH)
         ).scalars().all()
         db.session.commit()
         for work, ids in ((process, deliveries), (deliver, sends), (fetch, fetches), (sync, articles)):

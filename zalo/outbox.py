@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from core.crypto import decrypt_text, encrypt
@@ -27,12 +27,11 @@ from zalo.client import split_text
 from zalo.errors import InvalidAccessToken, RateLimited, RecipientUnreachable, SetupRequired, ZaloError, ZaloUnavailable
 from zalo.models import MessageRef, Outbox
 from zalo.services import client, connection_for_oa
-from zalo.transactions import begin_writing
+from zalo.transactions import CLAIM, begin_writing, claim_due, due
 
 log = logging.getLogger(__name__)
 
 UNDELIVERABLE_NOTE = "Không thể gửi qua Zalo cho đến khi người dân nhắn lại"
-CLAIM = timedelta(minutes=5)
 RETRY_DELAYS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600)
 MAX_ATTEMPTS = 12
 WAIT_FOR_RECONNECT = timedelta(hours=6)
@@ -153,19 +152,12 @@ def _record_sent(message, msg_id):
         advance(message, ref.state)
 
 
-def _claim(outbox_id, now):
-    due = and_(Outbox.state == "pending", or_(Outbox.next_attempt_at.is_(None), Outbox.next_attempt_at <= now))
-    stalled = and_(Outbox.state == "sending", Outbox.claimed_until < now)
-    claimed = db.session.execute(update(Outbox).where(Outbox.id == outbox_id, or_(due, stalled)).values(
-        state="sending", claimed_until=now + CLAIM, attempts=Outbox.attempts + 1)
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.commit()
-    return bool(claimed)
-
-
 def deliver(outbox_id):
     """Send one outbox row if it is due; commits. Returns the row's state afterwards (None if not due)."""
-    if not _claim(outbox_id, utcnow()):
+    now = utcnow()
+    pending = (Outbox.state == "pending") & due(Outbox.next_attempt_at, now)
+    stalled = (Outbox.state == "sending") & (Outbox.claimed_until < now)
+    if not claim_due(Outbox, outbox_id, pending | stalled, state="sending", claimed_until=now + CLAIM):
         return None
     action, code = _attempt(outbox_id)
     begin_writing(Outbox.attempts, outbox_id)
