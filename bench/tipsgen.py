@@ -1,5 +1,5 @@
 """A year of citizens' tips for the national dataset: tips, their messages, history and escalations, and the
-metric events each step of a tip's life counts (CONTRACT.md: each metric once, at the unit that did it).
+metric events each step of a tip's life counts (each metric once, at the unit that did it).
 
 Creating a tip through `inbox.intake.submit_tip` costs a request's worth of work (the intake benchmark
 measures exactly that), so a year of national tips is written with COPY from the inbox's own table

@@ -1,6 +1,6 @@
 """Background jobs: rq queues declared once, periodic jobs registered on the app, one `enqueue()` for everyone.
 
-Rules every job follows (DESIGN.md §7):
+Rules every job follows:
 - a job takes ids, never ORM objects, and runs inside the tenant scope of the tenant id it is given;
 - the data a job works on is committed before the job is enqueued, and a failed enqueue loses nothing: the
   periodic sweeps find whatever was not scheduled;

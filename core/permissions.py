@@ -100,6 +100,3 @@ def _outermost(paths):
             kept.append(path)
     return kept
 
-
-def roles_of(user):
-    return {role for role, _anchor in memberships_of(user)}

@@ -1,12 +1,16 @@
 """Cross-package effects travel as signals, so no package imports another's views.
 
+Each package declares its signals in its own `signals.py` (`hierarchy.signals`, `content.signals`,
+`inbox.signals`) as `OrderedSignal`s and connects its receivers to the others' in its `receivers.py`.
+Core's own:
+
 - `demo_seed(app, tenant_id=...)`: `flask demo` asks every package to add its demo data. Receivers run in the
   order they connected, which is the app factory's FEATURES order (content before inbox before zalo before
   metrics), so a later package's demo can build on an earlier one's.
 """
 from collections.abc import MutableSet
 
-from blinker import Namespace, Signal
+from blinker import Signal
 
 
 class OrderedSet(MutableSet):
@@ -37,7 +41,5 @@ class OrderedSet(MutableSet):
 class OrderedSignal(Signal):
     set_class = OrderedSet
 
-
-signals = Namespace()
 
 demo_seed = OrderedSignal("demo-seed")

@@ -12,7 +12,7 @@ The current scope lives on the application context (`flask.g`), so it ends with 
 A tenant-owned query with no scope at all raises `TenantScopeMissing` instead of returning every tenant's rows.
 
 Known holes of a loader filter, and how they are closed: `session.get()` may answer from the identity map, so
-code loads by id with `load_or_404` (a SELECT); raw `text()` SQL is not ORM and is only used in migrations and
+code loads by id with `load` (a SELECT); raw `text()` SQL is not ORM and is only used in migrations and
 the benchmark's baselines; explicit joins are filtered too, because the criteria name the class, not a table.
 """
 from contextlib import contextmanager

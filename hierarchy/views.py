@@ -1,11 +1,9 @@
 """The staff tree page: the whole subtree, collapsible, with counts and a diacritics-insensitive search."""
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from core.extensions import db
-from core.permissions import can, scope_clause
-from hierarchy.models import Unit
+from core.permissions import can
 from hierarchy.services import subtree_sizes, units_in_scope
 
 bp = Blueprint("hierarchy", __name__, template_folder="templates", url_prefix="/app")
@@ -29,8 +27,3 @@ def tree():
     return render_template("hierarchy/tree.html", roots=roots, children=children, sizes=subtree_sizes(units),
                            total=len(units), query=query, matches=matches)
 
-
-def units_for_select():
-    """(id, label) of the units the user may act on, for forms of other packages."""
-    statement = select(Unit).where(scope_clause(current_user, "unit.view", Unit.path)).order_by(Unit.path)
-    return [(unit.id, unit.name) for unit in db.session.execute(statement).scalars()]

@@ -1,4 +1,4 @@
-"""The staff JSON API over tips: list, read, triage, reply, forward, escalate, reveal (CONTRACT.md)."""
+"""The staff JSON API over tips: list, read, triage, reply, forward, escalate, reveal (`/api/v1/tips`)."""
 from flask_login import current_user, login_required
 
 from core.api import Blueprint, page_schema

@@ -1,4 +1,4 @@
-"""The inbox's vocabularies (CONTRACT.md names) and their Vietnamese labels."""
+"""The inbox's vocabularies (names of the public API) and their Vietnamese labels."""
 from flask_babel import lazy_gettext as _l
 
 CATEGORIES = {

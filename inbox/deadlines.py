@@ -1,4 +1,4 @@
-"""Deadlines on a tip, the jobs that fire at them, and where an overdue tip goes next (DESIGN.md §5)."""
+"""Deadlines on a tip, the jobs that fire at them, and where an overdue tip goes next (README, "Inbox")."""
 from core.extensions import db
 from core.jobs import enqueue
 from core.timeutil import as_utc

@@ -1,7 +1,7 @@
 """Tips coming in: the public form and API, the Zalo channel, and what reporters add later.
 
 Everything a citizen sends is checked before anything is stored (a bad file leaves no half-saved tip), the tip
-is routed (DESIGN.md §5) and given deadlines, `tips_received` is counted at the unit the citizen chose, and
+is routed by category and keywords and given deadlines, `tips_received` is counted at the unit the citizen chose, and
 the unit's staff are notified. Functions flush; the caller commits (jobs queued with `after_commit` follow the commit).
 """
 from dataclasses import dataclass

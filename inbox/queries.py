@@ -11,8 +11,6 @@ from hierarchy.models import Unit
 from inbox.constants import OPEN_STATUSES
 from inbox.models import Tip
 
-FILTERS = ("status", "unit_id", "overdue", "category", "severity", "assignee_id", "channel")
-
 
 def overdue_clause(now):
     """Flagged, or a deadline in force has passed (the sweep may not have run yet)."""

@@ -20,7 +20,7 @@ from inbox.vault import pseudonym
 
 
 class LocalDateTime(ma.fields.Field):
-    """ISO 8601 in Asia/Ho_Chi_Minh with its offset (CONTRACT.md)."""
+    """ISO 8601 in Asia/Ho_Chi_Minh with its offset (the public API's convention)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
         return isoformat(value)

@@ -3,8 +3,6 @@
 Permissions are checked by the caller with `can()`/`require()`; these functions check the business rules and
 write history, audit records and metric events in the same transaction as the change.
 """
-from blinker import Namespace
-
 from core import audit
 from core.errors import Conflict, Invalid
 from core.extensions import db
@@ -16,13 +14,9 @@ from inbox.deadlines import schedule_checks, set_deadlines
 from inbox.history import record_history
 from inbox.models import Escalation, TipMessage
 from inbox.notify import notify, notify_unit, notify_urgent
+from inbox.signals import staff_reply_added
 from metrics.events import record as record_metric
 from metrics.events import record_first_response
-
-signals = Namespace()
-# Sent inside the transaction when staff write to the reporter (not for internal notes): the Zalo channel
-# queues the delivery of replies on Zalo tips from it. Receivers get `message=`.
-staff_reply_added = signals.signal("inbox-staff-reply-added")
 
 ASSIGNABLE_ROLES = ("officer", "unit_admin", "director")
 

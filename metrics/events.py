@@ -2,7 +2,7 @@
 
 An event row and the matching daily, monthly and subtree counters are written in the caller's transaction (flush,
 never commit), so a count exists exactly when the change it counts does. Each metric is counted once, at the
-one unit CONTRACT.md names, so a subtree's figure is a plain sum of its units' counters.
+one unit the public API names, so a subtree's figure is a plain sum of its units' counters.
 """
 from collections import defaultdict
 

@@ -6,7 +6,7 @@ from sqlalchemy import delete, func, select
 
 from core import audit
 from core.crypto import hash_secret, new_secret
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Invalid
 from core.extensions import db
 from core.permissions import ROLES
 from core.tenancy import platform_scope, tenant_scope
@@ -201,14 +201,3 @@ def note_login_failure(email, client):
 def clear_login_failures(email):
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == login_keys(email, "")[0]))
 
-
-def tenant_for_user(user):
-    with platform_scope():
-        return db.session.get(Tenant, user.tenant_id) if user.tenant_id else None
-
-
-def require_user_in_tenant(user_id):
-    user = db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
-    if user is None:
-        raise NotFound()
-    return user

@@ -153,22 +153,30 @@ def world(app):
     return app.world
 
 
+def share_connection(app, connection):
+    """Point `app`'s default bind at `connection`, so that every session of the app (and `db.engine`) runs
+    inside the test's transaction; returns the engine it replaced. `db.engines` is Flask-SQLAlchemy's map of
+    the current app's binds."""
+    with app.app_context():
+        engines = db.engines
+        replaced, engines[None] = engines[None], connection
+    return replaced
+
+
 @pytest.fixture
 def app_ctx(app):
     """An app context whose session runs inside one transaction that is rolled back after the test."""
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
-        engines = app.extensions["sqlalchemy"]._app_engines[app]
-        original_engine = engines[None]
-        engines[None] = connection
+        original_engine = share_connection(app, connection)
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
         try:
             yield app
         finally:
             db.session.remove()
-            engines[None] = original_engine
+            share_connection(app, original_engine)
             transaction.rollback()
             connection.close()
             db.session.configure(join_transaction_mode="conditional_savepoint")

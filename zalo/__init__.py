@@ -7,7 +7,7 @@ def init_app(app):
     from core.jobs import register_periodic
     from core.nav import register
     from core.signals import demo_seed
-    from inbox.services import staff_reply_added
+    from inbox.signals import staff_reply_added
     from zalo import articles, cli, demo, jobs, models, outbox, receivers, views, webhook  # noqa: F401
 
     app.register_blueprint(webhook.bp)

@@ -1,4 +1,4 @@
-"""Posts mirrored as articles of their unit's Official Account (zalo/README.md §4).
+"""Posts mirrored as articles of their unit's Official Account (Zalo's article API).
 
 `publish_article(post_id)` runs when a post marked "also publish on Zalo" goes public and `remove_article(post_id)`
 when it is hidden (content's `post_published` and `post_hidden` signals, `zalo/receivers.py`); `update_article`

@@ -1,4 +1,4 @@
-"""Calls to Zalo's OA Open API and OAuth v4 server (zalo/README.md §3–§5), over the standard library.
+"""Calls to Zalo's OA Open API and OAuth v4 server (consultation messages, articles, OAuth), over the standard library.
 
 Zalo answers most failures with HTTP 200 and a non-zero `error`; every call goes through one path that
 turns those, HTTP errors and network failures into the typed exceptions of `zalo.errors`. Logs name the
@@ -107,7 +107,7 @@ class ZaloClient:
     """One OA-independent client; tokens and app credentials are passed to each call.
 
     `api_base` and `oauth_base` are the app's ZALO_API_BASE and ZALO_OAUTH_BASE, so tests and the demo
-    can point them at `zalo.fake`.
+    can point them at `devtools.zalo_fake`.
     """
 
     def __init__(self, api_base: str, oauth_base: str, *, timeout: float = DEFAULT_TIMEOUT):

@@ -1,5 +1,5 @@
-"""Demo data for `flask demo`: tra-vinh's Zalo app with the keys of zalo/README.md §8 and of `zalo.fake`, a few
-units linked to OAs, and a handful of Zalo conversations fed through the real processing path (stored
+"""Demo data for `flask demo`: tra-vinh's Zalo app (whose keys the development fake, `devtools.zalo_fake`,
+accepts), a few units linked to OAs, and a handful of Zalo conversations fed through the real processing path (stored
 deliveries, processed by the same code as the webhook's job). Idempotent: a second run stores nothing new,
 because every delivery has a fixed de-duplication key.
 """
@@ -12,7 +12,6 @@ from core.tenancy import tenant_scope
 from hierarchy.services import unit_by_code
 from tenants.models import tenant_slug
 from zalo import processing
-from zalo.fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_OA_ID
 from zalo.services import configure_app, link_unit, tenant_app
 from zalo.webhook import store_delivery
 
@@ -21,6 +20,10 @@ log = logging.getLogger(__name__)
 DEMO_TENANT = "tra-vinh"
 DEMO_OA_SECRET_KEY = "Xk9pQ2vL7mR4tY8wZ1aB"
 # (unit code, OA id): Phường 7 has the OA of the README's samples and of the fake's default consent.
+# The demo tenant's Zalo app and first OA (invented ids): the development fake accepts them by default.
+DEFAULT_APP_ID = "1730512954321987654"
+DEFAULT_APP_SECRET = "fake-app-secret-not-real"
+DEFAULT_OA_ID = "2871465093512278311"
 DEMO_OAS = (("29254", DEFAULT_OA_ID), ("29236", "2871465093512278320"), ("842", "2871465093512278338"))
 # (unit code, citizen id, event name, text or attachment): several citizens, some with several messages.
 CONVERSATIONS = (

@@ -1,6 +1,6 @@
 """Typed failures of the Zalo channel, so a caller chooses its reaction by class rather than by number.
 
-Zalo reports most failures as HTTP 200 with a non-zero `error` (zalo/README.md §3). The reactions:
+Zalo reports most failures as HTTP 200 with a non-zero `error` (Zalo's OA Open API). The reactions:
 
 - `InvalidAccessToken`: refresh the OA's tokens once and retry the call once.
 - `RecipientUnreachable` (and its `OutsideInteractionWindow`): keep the reply, mark it undeliverable, never retry.

@@ -1,4 +1,4 @@
-"""Reading webhook events (zalo/README.md §2): who they are about, their key, their time, their content.
+"""Reading webhook events (Zalo's webhook event catalogue): who they are about, their key, their time, their content.
 
 Pure functions over the parsed body; nothing here touches the database.
 """

@@ -1,4 +1,4 @@
-"""Connecting a unit's OA: OAuth v4 with PKCE (zalo/README.md §5).
+"""Connecting a unit's OA: OAuth v4 with PKCE (Zalo's `oauth.zaloapp.com/v4/oa` endpoints).
 
 Two ways in. The usual one: "Kết nối Zalo OA" sends the administrator to Zalo's consent page with our code
 challenge and a state, and Zalo sends them back to the callback with a single-use code (valid 10 minutes),

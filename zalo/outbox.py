@@ -57,7 +57,7 @@ def queue_message(tip, message, text=None):
 
 
 def on_staff_reply(tip, message=None, **_kwargs):
-    """`inbox.services.staff_reply_added`: a reply written in our app goes out through the tip's OA. An echo of
+    """`inbox.signals.staff_reply_added`: a reply written in our app goes out through the tip's OA. An echo of
     one typed in Zalo's OA manager arrives with its Zalo id already set and is not sent again."""
     if tip.channel != "zalo" or message is None or message.internal or message.external_id:
         return

@@ -1,4 +1,5 @@
-"""The `X-ZEvent-Signature` check on webhook deliveries (zalo/README.md §1 and the worked example in §9).
+"""The `X-ZEvent-Signature` check on webhook deliveries, as Zalo's webhook documentation describes it
+(`tests/zalo/test_signature.py` checks a worked example).
 
 mac = lowercase hex SHA-256 of app_id + raw body + timestamp + OA Secret Key: a plain hash, not an HMAC.
 The body must be the bytes exactly as received; re-serialising the JSON changes them (escaping, spacing)

@@ -1,5 +1,5 @@
 """Simulated deliveries for the demo and `flask zalo simulate`: an event file made to look as if Zalo sent it
-to one unit's OA, signed with the tenant's keys exactly as Zalo signs (zalo/README.md §1, §9)."""
+to one unit's OA, signed with the tenant's keys exactly as Zalo signs (`zalo.signature`)."""
 import json
 import secrets
 import time

@@ -126,7 +126,7 @@ def check_messages(ctx, msg_ids):
 
 
 def run(ctx):
-    from zalo.fake import FakeZalo
+    from devtools.zalo_fake import FakeZalo
 
     configure(ctx)
     fake = FakeZalo(apps={APP_ID: APP_SECRET}, default_oa_id=OA_ID).start()

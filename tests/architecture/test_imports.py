@@ -25,6 +25,7 @@ PARTS = {
     "metrics": ("metrics",),
     "zalo": ("zalo",),
     "audit": ("audit",),
+    "devtools": ("devtools",),  # development tools (the fake Zalo): no product module may import them
 }
 FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit")
 ANY = "*"
@@ -45,6 +46,7 @@ ARROWS = (
     ("zalo", "metrics", ("metrics.events",), "record()"),
     ("zalo", "inbox", ANY, "the channel brings tips in and takes replies out"),
     ("zalo", "content", ANY, "articles mirror posts"),
+    ("devtools", "zalo", ("zalo.client", "zalo.demo"), "the fake Zalo speaks the client's protocol"),
 )
 NEVER = (
     ("hierarchy", "content", "the tree knows no posts"),

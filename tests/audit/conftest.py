@@ -1,1 +1,1 @@
-from tests.exports_jobs.conftest import make_tip  # noqa: F401
+from tests.exports.conftest import make_tip  # noqa: F401

@@ -13,7 +13,7 @@ from core.tenancy import tenant_scope
 from core.timeutil import local_today, utcnow
 from tests.browser.conftest import VIEWPORTS, sign_in
 from tests.conftest import PASSWORD
-from tests.exports_jobs.conftest import REPORTER_NAME, REPORTER_PHONE, SECRET_PLACE, SECRET_TEXT
+from tests.exports.conftest import REPORTER_NAME, REPORTER_PHONE, SECRET_PLACE, SECRET_TEXT
 
 pytestmark = pytest.mark.browser
 

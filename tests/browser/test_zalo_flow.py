@@ -10,10 +10,10 @@ import pytest
 from PIL import Image, ImageDraw
 from sqlalchemy import delete, select
 
+from devtools.zalo_fake import FakeZalo
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
 from zalo.client import TokenPair
-from zalo.fake import FakeZalo
 
 pytestmark = pytest.mark.browser
 

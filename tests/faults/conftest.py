@@ -164,16 +164,15 @@ def app_using(app_ctx, tmp_root, database_uri):
     """`app_using(REDIS_URL=...)`: a second app with those settings, sharing the test's rolled-back
     connection."""
     from core import create_app
-    from tests.conftest import make_config
+    from core.extensions import db
+    from tests.conftest import make_config, share_connection
 
-    shared = app_ctx.extensions["sqlalchemy"]._app_engines[app_ctx][None]
+    shared = db.engine  # the test's connection
     made = []
 
     def _make(**overrides):
         other = create_app(make_config(tmp_root, database_uri, **overrides))
-        engines = other.extensions["sqlalchemy"]._app_engines[other]
-        made.append(engines[None])
-        engines[None] = shared
+        made.append(share_connection(other, shared))
         return other
 
     yield _make

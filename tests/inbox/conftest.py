@@ -74,11 +74,10 @@ def limited_client(app_ctx, tmp_root, database_uri):
     it on."""
     from core import create_app
     from core.extensions import limiter
-    from tests.conftest import make_config
+    from tests.conftest import make_config, share_connection
+
     limited = create_app(make_config(tmp_root, database_uri, RATELIMIT_ENABLED=True))
-    shared = app_ctx.extensions["sqlalchemy"]._app_engines[app_ctx][None]
-    engines = limited.extensions["sqlalchemy"]._app_engines[limited]
-    own_engine, engines[None] = engines[None], shared
+    own_engine = share_connection(limited, db.engine)  # the test's connection
     limiter.reset()
     try:
         yield limited.test_client()

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from core.extensions import db
 from core.tenancy import load, tenant_scope
 from hierarchy.models import Unit
-from inbox import services, vault
+from inbox import services, signals, vault
 from inbox.intake import add_reporter_message, attach_file, open_or_create_zalo_tip
 from inbox.models import TipMessage
 from tests.inbox.conftest import png_bytes
@@ -32,11 +32,11 @@ def test_zalo_thread_reply_and_erasure(app_ctx, tenant_a):
         def receiver(tip, message):
             sent.append(message.id)
 
-        services.staff_reply_added.connect(receiver)
+        signals.staff_reply_added.connect(receiver)
         try:
             reply = services.add_staff_message(first.tip, None, "Đã nhận", external_id="oa-echo-1")
         finally:
-            services.staff_reply_added.disconnect(receiver)
+            signals.staff_reply_added.disconnect(receiver)
         assert sent == [reply.id] and reply.delivery_state == "pending" and reply.author_id is None
         services.set_delivery_state(reply, "seen")
         services.escalate(first.tip, None, "Cần cấp huyện")

@@ -6,7 +6,7 @@ from core.errors import Invalid
 from core.extensions import db
 from core.tenancy import load, tenant_scope
 from hierarchy.models import Unit
-from inbox import services
+from inbox import services, signals
 from inbox.intake import open_or_create_zalo_tip
 from inbox.models import Tip, TipHistory
 from metrics.models import Event
@@ -30,13 +30,13 @@ def test_a_system_message_is_not_a_staff_reply(app_ctx, make_tip, tenant_a):
         def receiver(tip, message):
             sent.append(message.id)
 
-        services.staff_reply_added.connect(receiver)
+        signals.staff_reply_added.connect(receiver)
         try:
             on_web = services.add_system_message(web_tip, "  Đã tiếp nhận tin báo.  ")
             on_zalo = services.add_system_message(zalo_tip, "Đã tiếp nhận tin báo.")
             seen = services.add_system_message(zalo_tip, "Cảm ơn anh/chị.", delivery_state="seen")
         finally:
-            services.staff_reply_added.disconnect(receiver)
+            signals.staff_reply_added.disconnect(receiver)
         assert (on_web.author_kind, on_web.direction, on_web.author_id) == ("system", "out", None)
         assert on_web.body == "Đã tiếp nhận tin báo." and on_web.delivery_state == "sent"
         assert on_zalo.delivery_state == "pending" and seen.delivery_state == "seen"

@@ -28,9 +28,9 @@ REVIEWED_KINDS = {"commune", "district"}  # content.policy.DEFAULT_POLICY["revie
 
 # Not in the matrix, and why.
 EXEMPT = {
-    "tenants.login": "the sign-in flow itself (tests/foundation/test_auth.py)",
-    "tenants.second_factor": "the sign-in flow itself (tests/foundation/test_auth.py)",
-    "tenants.logout": "ends the session the matrix runs in (tests/foundation/test_auth.py)",
+    "tenants.login": "the sign-in flow itself (tests/tenants/test_auth.py)",
+    "tenants.second_factor": "the sign-in flow itself (tests/tenants/test_auth.py)",
+    "tenants.logout": "ends the session the matrix runs in (tests/tenants/test_auth.py)",
     "core.healthz": "public by design", "core.api_docs": "public API documentation",
     "api-docs.openapi_json": "public API documentation",
 }

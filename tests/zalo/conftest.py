@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from core.extensions import db
 from core.tenancy import tenant_scope
+from devtools.zalo_fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_OA_ID, FakeZalo
 from hierarchy.models import Unit
 from zalo.client import TokenPair
-from zalo.fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_OA_ID, FakeZalo
 from zalo.signature import SIGNATURE_HEADER, signature_header_value
 
 EVENTS = Path(__file__).parent / "events"

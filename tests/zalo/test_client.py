@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from devtools.zalo_fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, FakeZalo
 from zalo.client import (
     ARTICLE_CREATE_PATH,
     ARTICLE_VERIFY_PATH,
@@ -30,7 +31,6 @@ from zalo.errors import (
     ZaloError,
     ZaloUnavailable,
 )
-from zalo.fake import DEFAULT_APP_ID, DEFAULT_APP_SECRET, FakeZalo
 
 CITIZEN = "6104937285513340172"
 

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from devtools.zalo_fake import FakeZalo
 from zalo.errors import MediaRefused, MediaTooLarge, MediaUnavailable
-from zalo.fake import FakeZalo
 from zalo.media_fetch import MAX_REDIRECTS, MediaFetcher, resolve_addresses
 
 CDN = "media.zdn.vn"

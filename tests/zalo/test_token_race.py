@@ -14,12 +14,12 @@ from core.crypto import encrypt, hash_secret
 from core.extensions import db
 from core.tenancy import tenant_scope
 from core.timeutil import utcnow
+from devtools.zalo_fake import DEFAULT_APP_SECRET, FakeZalo
 from hierarchy.models import Unit
 from inbox.models import Tip, TipMessage
 from inbox.vault import ReporterIdentity
 from zalo import outbox, tokens
 from zalo.client import CS_MESSAGE_PATH, OAUTH_TOKEN_PATH, TokenPair
-from zalo.fake import DEFAULT_APP_SECRET, FakeZalo
 from zalo.models import MessageRef, OaConnection, Outbox, ZaloApp
 
 from .conftest import CITIZEN, OA_SECRET_KEY

@@ -1,11 +1,11 @@
 """A fake Zalo for development and tests: OA Open API, OAuth v4 server and a media host, on loopback only.
 
-It keeps the habits of Zalo that callers must cope with (zalo/README.md): errors come as HTTP 200 with a
+It keeps the habits of Zalo that callers must cope with: errors come as HTTP 200 with a
 non-zero `error`; the access token is checked on every call; refresh tokens are single-use and rotating,
 and a new pair kills the OA's previous access token; authorisation codes are single-use, expire after
 10 minutes and must match their PKCE challenge. Failures can be scripted per endpoint with `fail_next`.
 
-    python -m zalo.fake --port 8765
+    python -m devtools.zalo_fake --port 8765
 """
 
 import argparse
@@ -33,18 +33,16 @@ from zalo.client import (
     TEXT_LIMIT,
     code_challenge_for,
 )
+from zalo.demo import DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEFAULT_OA_ID  # the demo's app, accepted by default
 
 LOOPBACK = "127.0.0.1"
-DEFAULT_APP_ID = "1730512954321987654"
-DEFAULT_APP_SECRET = "fake-app-secret-not-real"
-DEFAULT_OA_ID = "2871465093512278311"
 MEDIA_PREFIX = "/media/"
 REDIRECT_PATH = "/redirect"
 
 INVALID_PARAMETER = -201
 PARAMETER_OVER_LIMIT = -210
 INVALID_ACCESS_TOKEN = -216
-# Zalo's OAuth error numbers are not in zalo/README.md; this stand-in is only ever compared with zero.
+# Zalo does not document its OAuth error numbers; this stand-in is only ever compared with zero.
 OAUTH_REJECTED = -14000
 ACCESS_TOKEN_LIFETIME = "90000"
 CODE_LIFETIME_SECONDS = 600
@@ -483,7 +481,7 @@ def _oauth_rejected(reason: str) -> _Reply:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m zalo.fake", description="Fake Zalo on 127.0.0.1")
+    parser = argparse.ArgumentParser(prog="python -m devtools.zalo_fake", description="Fake Zalo on 127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--app", action="append", metavar="APP_ID:SECRET",
                         help=f"an app the OAuth endpoint accepts (default {DEFAULT_APP_ID}:{DEFAULT_APP_SECRET})")

@@ -11,7 +11,7 @@ from core.audit import AuditLog
 from core.extensions import db
 from core.timeutil import local_today, utcnow
 from hierarchy.models import Unit
-from tests.exports_jobs.conftest import REPORTER_NAME, REPORTER_PHONE, SECRET_PLACE, SECRET_TEXT
+from tests.exports.conftest import REPORTER_NAME, REPORTER_PHONE, SECRET_PLACE, SECRET_TEXT
 
 IDENTITY = (REPORTER_NAME, REPORTER_PHONE, SECRET_TEXT, SECRET_PLACE, "Bí Mật", "912345678")
 FORMULA = '=HYPERLINK("http://evil.example","bấm vào")'
