@@ -48,13 +48,14 @@ STAFF_PASSWORD = "bench-password-123"
 SAMPLE_EVENTS = 2000
 EVENT_COLUMNS = ("tenant_id", "unit_id", "metric", "value", "at", "day", "subject_type", "subject_id")
 DATASET_FILE = RESULTS_DIR / "dataset.json"  # written by `python -m bench` ({"meta", "results"})
+PRE_REFORM = "2025-06-30"  # the 63 provinces are built on the map before the 2025 reform
 
 
-def slug_for(code):
+def slug_for(code, as_of=PRE_REFORM):
     from core.markdown import fold
     from hierarchy.importer import province_name
 
-    return re.sub(r"[^a-z0-9]+", "-", fold(province_name(code))).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", fold(province_name(code, as_of))).strip("-")
 
 
 def inbox_models():
@@ -107,11 +108,11 @@ def import_trees(db):
     from hierarchy.models import Unit
     from tenants.services import create_tenant
 
-    codes = province_codes()
+    codes = province_codes(PRE_REFORM)
     started = time.perf_counter()
     with platform_scope():
         for code in codes:
-            create_tenant(slug_for(code), None, code)
+            create_tenant(slug_for(code), None, code, PRE_REFORM)
         db.session.commit()
         seconds = time.perf_counter() - started
         units = db.session.execute(select(func.count(Unit.id))).scalar_one()

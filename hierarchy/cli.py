@@ -4,12 +4,12 @@ import click
 from flask.cli import AppGroup
 
 from core.cli import fail
-from core.errors import AppError
+from core.errors import AppError, Invalid
 from core.extensions import db
 from core.tenancy import tenant_scope
 from hierarchy import reorg
-from hierarchy.importer import UnknownProvince, normalise_code, unit_specs
-from hierarchy.services import import_province, unit_by_code
+from hierarchy.maps import map_for
+from hierarchy.services import import_province, tenant_map, unit_by_code
 from tenants.params import TenantSlug
 
 hierarchy_cli = AppGroup("hierarchy", help="The unit tree.")
@@ -18,15 +18,24 @@ hierarchy_cli = AppGroup("hierarchy", help="The unit tree.")
 @hierarchy_cli.command("import-province")
 @click.argument("tenant", metavar="SLUG", type=TenantSlug())
 @click.argument("code")
-def import_province_command(tenant, code):
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="The map in force that day; it must be the map the tenant is on.")
+def import_province_command(tenant, code, as_of):
+    """(Re)import the province CODE into the tenant from the map it is on. Idempotent: keeps edits."""
+    from tenants.services import province_or_invalid
+
+    slug, on_map = tenant.slug, tenant_map(tenant)
     try:
-        unit_specs(code)
-    except UnknownProvince:
-        fail(f"không có tỉnh mã {code}.")
+        if as_of and map_for(as_of) is not on_map:
+            raise Invalid(f"{slug} dùng {on_map.label}; cây của một tenant chỉ theo một bản đồ (sang bản đồ hiện "
+                          f"hành: flask reform plan|apply).", {"as_of": [f"{slug} dùng {on_map.label}."]})
+        province = province_or_invalid(code, on_map.in_force_on)
+    except (AppError, ValueError) as error:
+        fail(getattr(error, "message", "ngày không hợp lệ."), getattr(error, "fields", {"as_of": ["YYYY-MM-DD"]}))
     with tenant_scope(tenant.id):
-        inserted = import_province(tenant, normalise_code(code))
+        inserted = import_province(tenant, province.code)
         db.session.commit()
-    click.echo(f"Đã nhập tỉnh {normalise_code(code)} vào {tenant.slug}: thêm {inserted} đơn vị.")
+    click.echo(f"Đã nhập tỉnh {province.code} vào {slug} ({on_map.label}): thêm {inserted} đơn vị.")
 
 
 def _reorganise(tenant, operation):

@@ -1,26 +1,40 @@
-"""Import a province's real unit tree from `vietnam-provinces` 0.6 (administrative data before the 2025 reform).
+"""Import a province's real unit tree from one of the two maps (`hierarchy.maps`): today's by default.
 
-A province becomes: its HQ ("Công an tỉnh Trà Vinh", code `84`), the tenant's departments (`PC02`...), every
-district ("Công an huyện Trà Cú", `849`) and every commune ("Công an xã Kim Sơn", `29278`), codes zero-padded
-as the official lists write them. The import is idempotent: units that exist (by code) are left as they are,
-so an operator's edits survive a re-run; only missing units are inserted, in bulk.
+A province becomes its HQ ("Công an tỉnh Vĩnh Long", code `86`), the tenant's departments (`PC02`...) and every
+division below it as the map has them: on today's map its communes, wards and special zones directly under the
+HQ ("Công an phường Trà Vinh", `29236`); on the map before 2025-07-01 its districts ("Công an huyện Trà Cú",
+`849`) with their communes under them. Codes are zero-padded as the official lists write them. The import is
+idempotent: units that exist (by code) are left as they are, so an operator's edits survive a re-run; only
+missing units are inserted, in bulk.
 """
-import json
 from dataclasses import dataclass
-from functools import lru_cache
-
-from vietnam_provinces import NESTED_DIVISIONS_JSON_PATH
 
 from core.markdown import fold
 from hierarchy.departments import DEFAULT_DEPARTMENTS
+from hierarchy.maps import REFORM_DATE, UnknownProvince, current_map, map_for, pad, pre_reform_map
 
 PROVINCE_PREFIXES = ("Thành phố ", "Tỉnh ")
 # The division's own word, lower-cased after "Công an" ("Công an huyện Trà Cú", "Công an phường 4").
-DIVISION_WORDS = ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Quận", "Phường", "Xã")
+DIVISION_WORDS = ("Thành phố", "Thị xã", "Thị trấn", "Huyện", "Quận", "Phường", "Xã", "Đặc khu")
+# Children of the HQ sort after its departments.
+ROOT_CHILD_ORDER = 100
+
+__all__ = ["UnknownProvince", "ProvinceMerged", "province_for", "unit_specs"]
 
 
-class UnknownProvince(ValueError):
-    pass
+class ProvinceMerged(UnknownProvince):
+    """An old province code asked for on today's map: it names where the province went."""
+
+    def __init__(self, code, name, new_code, new_name):
+        super().__init__(code)
+        self.code, self.name, self.new_code, self.new_name = code, name, new_code, new_name
+
+    @property
+    def message(self):
+        day = pre_reform_map().in_force_on
+        return (f"{self.code} {self.name} đã sáp nhập vào {self.new_code} {self.new_name} từ "
+                f"{REFORM_DATE:%d/%m/%Y}: dùng --province {self.new_code}, hoặc --as-of {day.isoformat()} để "
+                f"nhập bản đồ trước sắp xếp.")
 
 
 @dataclass(frozen=True)
@@ -38,30 +52,36 @@ class UnitSpec:
         return fold(self.name)
 
 
-@lru_cache(maxsize=1)
-def _provinces():
-    with open(NESTED_DIVISIONS_JSON_PATH, encoding="utf-8") as handle:
-        return {f"{p['code']:02d}": p for p in json.load(handle)}
+def province_for(code, as_of=None):
+    """The province `code` names on the map in force on `as_of`; an old code on today's map raises
+    `ProvinceMerged` with the way forward, an unknown one `UnknownProvince`."""
+    admin_map = map_for(as_of)
+    try:
+        return admin_map.province(code)
+    except UnknownProvince:
+        if admin_map is not current_map() or pad(code, "province") not in pre_reform_map().provinces:
+            raise
+    from hierarchy.correspondence import correspondence
+
+    old = pre_reform_map().province(code)
+    new = current_map().province(correspondence().province_into[old.code])
+    raise ProvinceMerged(old.code, short_name(old.name), new.code, short_name(new.name)) from None
 
 
-def province_codes():
-    return sorted(_provinces())
+def province_name(code, as_of=None):
+    return short_name(province_for(code, as_of).name)
 
 
-def province_name(code):
-    province = _provinces().get(normalise_code(code))
-    if province is None:
-        raise UnknownProvince(code)
-    return _strip_prefix(province["name"], PROVINCE_PREFIXES)
+def province_codes(as_of=None):
+    return map_for(as_of).codes()
 
 
 def normalise_code(code):
-    code = str(code).strip()
-    return code.zfill(2) if code.isdigit() else code
+    return pad(code, "province")
 
 
-def _strip_prefix(name, prefixes):
-    for prefix in prefixes:
+def short_name(name):
+    for prefix in PROVINCE_PREFIXES:
         if name.startswith(prefix):
             return name[len(prefix):]
     return name
@@ -76,27 +96,26 @@ def police_name(division_name):
 
 
 def province_hq_name(province):
-    kind = "thành phố" if province["name"].startswith("Thành phố") else "tỉnh"
-    return f"Công an {kind} {_strip_prefix(province['name'], PROVINCE_PREFIXES)}"
+    kind = "thành phố" if province.name.startswith("Thành phố") else "tỉnh"
+    return f"Công an {kind} {short_name(province.name)}"
 
 
-def unit_specs(province_code, departments=DEFAULT_DEPARTMENTS):
-    """Every unit of one province, parents before children."""
-    code = normalise_code(province_code)
-    province = _provinces().get(code)
-    if province is None:
-        raise UnknownProvince(province_code)
-    root_path = f"/{code}/"
-    specs = [UnitSpec(code, province_hq_name(province), "province", None, root_path, 0, 0)]
+def unit_specs(province_code, departments=DEFAULT_DEPARTMENTS, as_of=None, admin_map=None):
+    """Every unit of one province on `admin_map`, else on the map of `as_of` (today's when None), parents before
+    children."""
+    province = admin_map.province(province_code) if admin_map else province_for(province_code, as_of)
+    root_path = f"/{province.code}/"
+    specs = [UnitSpec(province.code, province_hq_name(province), "province", None, root_path, 0, 0)]
     for order, (dept_code, dept_name) in enumerate(departments, start=1):
-        specs.append(UnitSpec(dept_code, dept_name, "department", code, f"{root_path}{dept_code}/", 1, order))
-    for d_order, district in enumerate(province["districts"], start=1):
-        district_code = f"{district['code']:03d}"
-        district_path = f"{root_path}{district_code}/"
-        specs.append(UnitSpec(district_code, police_name(district["name"]), "district", code, district_path, 1,
-                              100 + d_order))
-        for w_order, ward in enumerate(district["wards"], start=1):
-            ward_code = f"{ward['code']:05d}"
-            specs.append(UnitSpec(ward_code, police_name(ward["name"]), "commune", district_code,
-                                  f"{district_path}{ward_code}/", 2, w_order))
+        specs.append(UnitSpec(dept_code, dept_name, "department", province.code, f"{root_path}{dept_code}/", 1,
+                              order))
+
+    def add_children(division, path, depth, first_order):
+        for order, child in enumerate(division.children, start=first_order):
+            child_path = f"{path}{child.code}/"
+            specs.append(UnitSpec(child.code, police_name(child.name), child.kind, division.code, child_path, depth,
+                                  order))
+            add_children(child, child_path, depth + 1, 1)
+
+    add_children(province, root_path, 1, ROOT_CHILD_ORDER + 1)
     return specs

@@ -6,6 +6,7 @@ from core.markdown import fold
 from core.permissions import scope_clause
 from hierarchy.departments import DEFAULT_DEPARTMENTS
 from hierarchy.importer import unit_specs
+from hierarchy.maps import map_named
 from hierarchy.models import Unit
 
 
@@ -15,12 +16,19 @@ def tenant_departments(tenant):
     return tuple(tuple(item) for item in configured) if configured else DEFAULT_DEPARTMENTS
 
 
-def import_province(tenant, province_code):
-    """Insert every missing unit of the province into the tenant, level by level in bulk. Idempotent.
+def tenant_map(tenant):
+    """The administrative map the tenant's tree is on (`hierarchy.maps`)."""
+    return map_named(tenant.admin_map)
+
+
+def import_province(tenant, province_code=None):
+    """Insert every missing unit of the province (the tenant's own by default) into the tenant, from the map the
+    tenant is on, level by level in bulk. Idempotent.
 
     Returns the number of units inserted. Existing units (matched by code) are left untouched.
     """
-    specs = unit_specs(province_code, tenant_departments(tenant))
+    specs = unit_specs(province_code or tenant.province_code, tenant_departments(tenant),
+                       admin_map=tenant_map(tenant))
     ids = dict(db.session.execute(select(Unit.code, Unit.id).where(Unit.tenant_id == tenant.id)).all())
     inserted = 0
     for depth in sorted({spec.depth for spec in specs}):

@@ -19,18 +19,22 @@ tenants_cli = AppGroup("tenants", help="Tenants (one province's police each).")
 users_cli = AppGroup("users", help="Staff accounts.")
 
 DEMO_TENANTS = (("tra-vinh", "Công an tỉnh Trà Vinh", "84"), ("kien-giang", "Công an tỉnh Kiên Giang", "91"))
+# The last day of the map before the 2025 reform: what `--as-of` names to build a tenant's old tree.
+PRE_REFORM_AS_OF = "2025-06-30"
 DEMO_PASSWORD = "ketnoi-demo-2026"
 
 
 @tenants_cli.command("create")
 @click.argument("slug")
 @click.option("--name", default="", help="Display name (default: Công an <province>).")
-@click.option("--province", "province_code", required=True, help="Province code, e.g. 84 for Trà Vinh.")
-def create_tenant(slug, name, province_code):
-    """A new tenant with its real unit tree imported."""
+@click.option("--province", "province_code", required=True, help="Province code, e.g. 86 for Vĩnh Long.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Build the map in force that day (before 2025-07-01: the old map, with districts).")
+def create_tenant(slug, name, province_code, as_of):
+    """A new tenant with its real unit tree imported: today's map (34 provinces, two tiers) unless --as-of."""
     with platform_scope():
         try:
-            tenant = services.create_tenant(slug, name, province_code)
+            tenant = services.create_tenant(slug, name, province_code, as_of)
         except AppError as error:
             fail(error.message, error.fields)
         db.session.commit()
@@ -88,7 +92,7 @@ def demo():
     """Idempotent demo data: two provinces, a user per role, then every package's own demo data."""
     for slug, name, code in DEMO_TENANTS:
         with platform_scope():
-            tenant = tenant_by_slug(slug) or services.create_tenant(slug, name, code)
+            tenant = tenant_by_slug(slug) or services.create_tenant(slug, name, code, PRE_REFORM_AS_OF)
             db.session.commit()
         with tenant_scope(tenant.id):
             import_province(tenant, code)

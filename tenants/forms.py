@@ -1,7 +1,7 @@
 """Sign-in, second factor and user-management forms (Flask-WTF: every form carries its CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from core.permissions import TENANT_ROLES
@@ -53,3 +53,5 @@ class TenantForm(FlaskForm):
     slug = StringField(_l("Mã tenant (slug)"), validators=[DataRequired(), Length(max=63)])
     name = StringField(_l("Tên hiển thị"), validators=[Optional(), Length(max=255)])
     province = StringField(_l("Mã tỉnh"), validators=[DataRequired(), Regexp(r"^\s*\d{1,2}\s*$")])
+    # Empty: today's map. A day before 2025-07-01 builds the old map (districts and the 63 provinces' codes).
+    as_of = DateField(_l("Theo bản đồ ngày"), validators=[Optional()])

@@ -19,9 +19,16 @@ class Tenant(db.Model):
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     province_code: Mapped[str] = mapped_column(String(2))
+    # The administrative map its tree was built on: "2025" (today's, two tiers) or "pre-2025" (`hierarchy.maps`).
+    admin_map: Mapped[str] = mapped_column(String(10), default="2025")
+    # Set once `flask reform apply` carried this (pre-reform) tenant into another: its old addresses lead there.
+    carried_into_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)
+    carried_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Tenant-wide policies (review, routing, SLA overrides...) that packages read through their services.
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    carried_into = relationship("Tenant", remote_side=[id], lazy="select")
 
 
 # Slugs never change: each tenant's is read once per request or job (the app context's `g`) and remembered, since

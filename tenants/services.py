@@ -11,7 +11,8 @@ from core.extensions import db
 from core.permissions import ROLES
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import as_utc, utcnow
-from hierarchy.importer import UnknownProvince, normalise_code, province_name
+from hierarchy.importer import ProvinceMerged, UnknownProvince, province_for, short_name
+from hierarchy.maps import map_for, parse_as_of
 from hierarchy.services import import_province, unit_by_code
 from tenants.models import ApiToken, LoginAttempt, Membership, Tenant, User, tenant_by_slug
 
@@ -21,23 +22,38 @@ MIN_PASSWORD = 10
 TOKEN_PREFIX = "kn_"
 
 
-def create_tenant(slug, name, province_code):
-    """A new tenant with its real unit tree. Raises Invalid/Conflict with the field named."""
+def province_or_invalid(province_code, as_of=None):
+    """The province a code names on the map of `as_of` (today's by default), or `Invalid` naming the field: an
+    old code on today's map says where the province went and how to ask for the old map."""
+    try:
+        as_of = parse_as_of(as_of)
+    except ValueError:
+        raise Invalid("Ngày không hợp lệ.", {"as_of": ["Ngày theo dạng YYYY-MM-DD."]}) from None
+    try:
+        return province_for(province_code, as_of)
+    except ProvinceMerged as merged:
+        raise Invalid(merged.message, {"province": ["Mã tỉnh trước 01/07/2025."]}) from None
+    except UnknownProvince:
+        raise Invalid("Mã tỉnh không tồn tại.", {"province": [f"Không có tỉnh mã {province_code} trên "
+                                                              f"{map_for(as_of).label}."]}) from None
+
+
+def create_tenant(slug, name, province_code, as_of=None):
+    """A new tenant with its real unit tree from the map in force on `as_of` (today's by default). Raises
+    Invalid/Conflict with the field named."""
     if not SLUG_RE.match(slug or ""):
         raise Invalid("Mã tenant không hợp lệ.", {"slug": ["Chỉ chữ thường, số và dấu gạch ngang."]})
-    try:
-        default_name = province_name(province_code)
-    except UnknownProvince:
-        raise Invalid("Mã tỉnh không tồn tại.", {"province": [f"Không có tỉnh mã {province_code}."]}) from None
     if tenant_by_slug(slug) is not None:
         raise Conflict("Tenant đã tồn tại.", {"slug": [f"'{slug}' đã được dùng."]})
-    tenant = Tenant(slug=slug, name=name or f"Công an {default_name}", province_code=normalise_code(province_code),
-                    settings={})
+    province = province_or_invalid(province_code, as_of)
+    tenant = Tenant(slug=slug, name=name or f"Công an {short_name(province.name)}", province_code=province.code,
+                    admin_map=map_for(as_of).key, settings={})
     db.session.add(tenant)
     db.session.flush()
     with tenant_scope(tenant.id):
         import_province(tenant, tenant.province_code)
-        audit.record("tenant.create", target=tenant, details={"slug": slug, "province": tenant.province_code})
+        audit.record("tenant.create", target=tenant,
+                     details={"slug": slug, "province": tenant.province_code, "map": tenant.admin_map})
     return tenant
 
 

@@ -9,6 +9,7 @@ from core.extensions import db
 from core.pagination import paginate
 from core.permissions import can, require, scope_clause
 from core.tenancy import load, platform_scope
+from hierarchy.maps import REFORM_DATE, current_map
 from hierarchy.models import Unit
 from hierarchy.services import unit_by_code
 from tenants import services
@@ -147,7 +148,8 @@ def platform_tenants():
     _require_platform_admin()
     with platform_scope():
         tenants = db.session.execute(select(Tenant).order_by(Tenant.slug)).scalars().all()
-    return render_template("tenants/platform_tenants.html", tenants=tenants, form=TenantForm())
+    return render_template("tenants/platform_tenants.html", tenants=tenants, form=TenantForm(),
+                           provinces=current_map().provinces.values(), reform_date=REFORM_DATE)
 
 
 @platform_bp.post("/tenants")
@@ -160,7 +162,7 @@ def create_tenant():
         return respond(422, fields=form.errors)
     with platform_scope():
         tenant = services.create_tenant(form.slug.data.strip(), (form.name.data or "").strip(),
-                                        form.province.data.strip())
+                                        form.province.data.strip(), form.as_of.data)
         db.session.commit()
     flash(_("Đã tạo %(name)s.", name=tenant.name), "success")
     return redirect(url_for("platform.platform_tenants"))

@@ -26,6 +26,8 @@ from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
 
 PASSWORD = "test-password-123"
+# The fixtures' tenants are built on the map before the 2025 reform (three tiers), as the suite was written for.
+PRE_REFORM_AS_OF = "2025-06-30"
 ROLE_UNITS = {"director": "root", "unit_admin": "district", "officer": "commune", "auditor": "root"}
 
 
@@ -117,7 +119,7 @@ def _build_world(app):
     world = {}
     for key, slug, code in (("a", "tra-vinh", "84"), ("b", "kien-giang", "91")):
         with platform_scope():
-            tenant = services.create_tenant(slug, "", code)
+            tenant = services.create_tenant(slug, "", code, PRE_REFORM_AS_OF)
             db.session.commit()
         with tenant_scope(tenant.id):
             root = db.session.execute(db.select(Unit).where(Unit.parent_id.is_(None))).scalar_one()

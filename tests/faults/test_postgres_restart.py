@@ -28,7 +28,7 @@ def pg_app(app, own_postgres, tmp_root):
     with pg.app_context():
         db.create_all()
         with platform_scope():
-            tenant = services.create_tenant(f"pg-{uuid.uuid4().hex[:6]}", "", "84")
+            tenant = services.create_tenant(f"pg-{uuid.uuid4().hex[:6]}", "", "84", "2025-06-30")
             db.session.commit()
         with tenant_scope(tenant.id):
             director = services.create_user("lanh-dao@pg.test", "mat-khau-du-dai-1", "director", tenant=tenant,

@@ -51,7 +51,7 @@ def test_a_killed_worker_leaves_an_export_that_the_sweep_requeues_and_a_second_w
 
     app = committed_app
     with app.app_context(), platform_scope():
-        tenant = services.create_tenant(f"thu-loi-{uuid.uuid4().hex[:6]}", "", "84")
+        tenant = services.create_tenant(f"thu-loi-{uuid.uuid4().hex[:6]}", "", "84", "2025-06-30")
         db.session.commit()
         tenant_id = tenant.id
     with app.app_context(), tenant_scope(tenant_id):

@@ -26,11 +26,16 @@ def test_tra_vinh_has_124_units_with_official_codes(app_ctx, tenant_a, in_tenant
     assert all(len(u.code) == 3 for u in units if u.kind == "district")
 
 
-def test_hanoi_codes_are_zero_padded():
-    specs = unit_specs("1")
-    assert specs[0].code == "01" and specs[0].name == "Công an thành phố Hà Nội"
-    assert any(spec.code == "001" and spec.kind == "district" for spec in specs)
-    assert any(spec.code == "00001" and spec.kind == "commune" for spec in specs)
+def test_hanoi_codes_are_zero_padded_on_both_maps():
+    old = unit_specs("1", as_of="2025-06-30")
+    assert old[0].code == "01" and old[0].name == "Công an thành phố Hà Nội"
+    assert any(spec.code == "001" and spec.kind == "district" for spec in old)
+    assert any(spec.code == "00001" and spec.kind == "commune" and spec.path == "/01/001/00001/" for spec in old)
+    today = unit_specs("1")
+    assert today[0].code == "01" and today[0].name == "Công an thành phố Hà Nội"
+    communes = [spec for spec in today if spec.kind == "commune"]
+    assert len(communes) == 126 and all(len(spec.code) == 5 and spec.depth == 1 for spec in communes)
+    assert not any(spec.kind == "district" for spec in today)
 
 
 def test_reimport_changes_nothing_and_keeps_edits(app_ctx, tenant_a, in_tenant):

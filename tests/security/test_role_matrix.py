@@ -144,7 +144,7 @@ CASES = {
     ("platform.platform_tenants", "GET"): Case("GET", "/app/platform/tenants", "tenant.create", "platform",
                                                platform=True),
     ("platform.create_tenant", "POST"): Case("POST", "/app/platform/tenants", "tenant.create", "platform",
-                                             body=F(slug=lambda ids: _unique("bac-lieu-"), province="95"),
+                                             body=F(slug=lambda ids: _unique("ca-mau-"), province="96"),
                                              platform=True),
     ("hierarchy.tree", "GET"): Case("GET", "/app/tree", "unit.view", "tenant"),
     ("metrics.dashboard", "GET"): Case("GET", "/app/dashboard?unit_id={unit}", "metrics.view", "object"),

@@ -98,10 +98,20 @@ def test_platform_admin_creates_a_tenant_and_sees_no_tenant_data(client, app_ctx
 
     csrf = login(client, "platform@test.test")
     assert client.get("/").headers["Location"].endswith("/app/platform/tenants")
-    response = client.post("/app/platform/tenants", data={"slug": "ben-tre", "name": "", "province": "83",
+    page = client.get("/app/platform/tenants").get_data(as_text=True)
+    assert page.count('<option value="') >= 34 and "86 — Tỉnh Vĩnh Long" in page  # today's 34 provinces
+    response = client.post("/app/platform/tenants", data={"slug": "dong-thap", "name": "", "province": "82",
                                                           "csrf_token": csrf})
     assert response.status_code == 302
-    assert "ben-tre" in client.get("/app/platform/tenants").get_data(as_text=True)
+    # An old province's code needs a date before the reform, and the answer says so.
+    merged = client.post("/app/platform/tenants", data={"slug": "ben-tre", "province": "83", "csrf_token": csrf},
+                         headers={"Accept": "application/json"})
+    assert merged.status_code == 422 and "--province 86" in merged.json["error"]["message"]
+    response = client.post("/app/platform/tenants", data={"slug": "ben-tre", "name": "", "province": "83",
+                                                          "as_of": "2025-06-30", "csrf_token": csrf})
+    assert response.status_code == 302
+    page = client.get("/app/platform/tenants").get_data(as_text=True)
+    assert "ben-tre" in page and "dong-thap" in page
     assert client.get("/app/tree").status_code == 403
     assert client.get("/api/v1/units").status_code == 403
     bad = client.post("/app/platform/tenants", data={"slug": "x", "province": "99", "csrf_token": csrf},
