@@ -1,5 +1,5 @@
 """`flask hierarchy …`: (re)import a province's tree into a tenant (idempotent), and re-organise it: move a
-unit, merge two units, abolish the district tier."""
+unit, merge two units, abolish the district tier; create and rename units."""
 import click
 from flask.cli import AppGroup
 
@@ -7,7 +7,7 @@ from core.cli import fail
 from core.errors import AppError, Invalid
 from core.extensions import db
 from core.tenancy import tenant_scope
-from hierarchy import reorg
+from hierarchy import lifecycle, reorg
 from hierarchy.maps import map_for
 from hierarchy.services import import_province, tenant_map, unit_by_code
 from tenants.params import TenantSlug
@@ -98,5 +98,36 @@ def abolish_tier_command(tenant, tier):
             return "Cấp huyện đã được bỏ trước đó: không có gì thay đổi."
         return (f"Đã bỏ cấp huyện: {summary['units']} đơn vị giải thể, {summary['children']} đơn vị chuyển về "
                 f"Công an tỉnh, {summary['tips_forwarded']} tin báo được chuyển tiếp.")
+
+    _reorganise(tenant, operation)
+
+
+@hierarchy_cli.command("create-unit")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
+@click.argument("code")
+@click.option("--name", required=True, help="The unit's name, e.g. \"Công an phường Trà Vinh\".")
+@click.option("--kind", required=True, type=click.Choice(sorted(lifecycle.PARENT_KINDS)))
+@click.option("--parent", "parent_code", required=True, help="Code of the unit it sits under.")
+def create_unit_command(tenant, code, name, kind, parent_code):
+    """A unit born: a new commune, department or area under PARENT_CODE (audited)."""
+    def operation():
+        unit = lifecycle.create_unit(code, name, kind, unit_by_code(parent_code))
+        return f"Đã tạo {unit.name} ({unit.code}) trực thuộc {unit.parent.name}."
+
+    _reorganise(tenant, operation)
+
+
+@hierarchy_cli.command("rename-unit")
+@click.argument("tenant", metavar="SLUG", type=TenantSlug())
+@click.argument("code")
+@click.argument("name")
+def rename_unit_command(tenant, code, name):
+    """A new name for the unit CODE (audited); its code and public address stay."""
+    def operation():
+        unit = _unit_or_fail(code, "unit")
+        before = unit.name
+        if lifecycle.rename_unit(unit, name):
+            return f"Đã đổi tên {before} ({unit.code}) thành {unit.name}."
+        return f"{unit.name} đã mang tên này: không có gì thay đổi."
 
     _reorganise(tenant, operation)

@@ -5,7 +5,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.extensions import db
 from core.tenancy import TenantScoped
 
-KINDS = ("province", "department", "district", "commune")
+# `area` is a commune's khu phố or ấp, once a tenant adds them; nothing assumes the tree stops at any tier.
+KINDS = ("province", "department", "district", "commune", "area")
 
 
 class Unit(TenantScoped, db.Model):

@@ -22,11 +22,13 @@ from hierarchy.services import root_unit
 from hierarchy.signals import collect, count_contents, unit_abolished, unit_merged, unit_merging, units_moved
 
 # Which kinds a unit of each kind may sit under. A commune may sit directly under the HQ once districts are gone.
-PARENT_KINDS = {"commune": ("district", "province"), "district": ("province",), "department": ("province",)}
+PARENT_KINDS = {"commune": ("district", "province"), "district": ("province",), "department": ("province",),
+                "area": ("commune",)}
 # Kinds that have somewhere else to go (a district or department can only sit under the HQ, where it already is).
 MOVABLE_KINDS = tuple(kind for kind, parents in PARENT_KINDS.items() if len(parents) > 1)
 KIND_LABELS = {"province": "Công an tỉnh", "department": "phòng nghiệp vụ", "district": "Công an cấp huyện",
-               "commune": "Công an cấp xã"}
+               "commune": "Công an cấp xã", "area": "khu phố, ấp"}
+
 ABOLISHABLE_TIERS = ("district",)
 ABOLISH_REASON = "Bỏ cấp huyện"
 
@@ -50,7 +52,7 @@ def _app():
 
 def move_unit(unit, new_parent):
     """Put the unit (and its whole subtree) under `new_parent`. Returns False when it is already there."""
-    _lock_tree(unit, new_parent)
+    lock_tree(unit, new_parent)
     check_move(unit, new_parent)
     if unit.parent_id == new_parent.id:
         return False
@@ -90,7 +92,7 @@ def merge_units(source, target):
     Returns False when the source was already merged into this target (a re-run changes nothing). Every refusal
     is raised before anything changes.
     """
-    _lock_tree(source, target)
+    lock_tree(source, target)
     if check_merge(source, target):
         return False
     contents = subtree_contents(source)
@@ -134,7 +136,7 @@ def abolish_tier(tier, user=None):
 
     Returns a summary, or None when nothing was left to do (a re-run changes nothing).
     """
-    _lock_tree()
+    lock_tree()
     pending = units_to_abolish(tier)
     if not pending:
         return None
@@ -201,7 +203,7 @@ def _rewrite_paths(old_prefix, new_prefix, depth_shift, below_only=False):
     return db.session.execute(statement).rowcount
 
 
-def _lock_tree(*units):
+def lock_tree(*units):
     """Re-organisations of one tenant run one at a time: each takes its tenant's row lock (PostgreSQL; SQLite
     lets one writer in at a time anyway), then re-reads the units it was handed, which one just before it may
     have moved or merged."""

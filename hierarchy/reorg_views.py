@@ -1,4 +1,5 @@
-"""`/app/units/reorg`: the director moves and merges units and abolishes the district tier.
+"""`/app/units/reorg`: the director moves and merges units and abolishes the district tier; creates units
+(`/app/units/new`), renames them and edits the department list (`/app/units/departments`).
 
 Each operation is two steps: a GET that names the other unit and shows what will move (units, tips, posts,
 staff), then a POST from that confirmation. A refusal comes back to the choosing page with the reason.
@@ -12,8 +13,9 @@ from core.errors import AppError, Invalid, NotFound
 from core.extensions import db
 from core.permissions import require
 from core.tenancy import load, path_object
-from hierarchy import reorg
+from hierarchy import lifecycle, reorg
 from hierarchy.models import Unit
+from hierarchy.services import root_unit
 
 ACTION = "tenant.settings"
 TIER = "district"
@@ -136,9 +138,9 @@ def _refused(check):
     return False
 
 
-def _apply(operation, back):
-    """Act, commit (with the jobs the inbox scheduled) and show the tree with what happened; a refusal goes
-    back to `back` with its reasons. `operation` returns the message to show."""
+def _apply(operation, back, done=None):
+    """Act, commit (with the jobs the inbox scheduled) and show `done` (else the tree) with what happened; a
+    refusal goes back to `back` with its reasons. `operation` returns the message to show."""
     try:
         message = operation()
     except AppError as error:
@@ -149,9 +151,54 @@ def _apply(operation, back):
         return redirect(back)
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("hierarchy.tree"))
+    return redirect(done or url_for("hierarchy.tree"))
 
 
 def _reason(error):
     reasons = [reason for messages in error.fields.values() for reason in messages]
     return " ".join(reasons) or error.message
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """A unit born: the form (kind and parent preselected by `?kind=&parent_id=`), then the unit."""
+    if request.method == "POST":
+        def act():
+            unit = lifecycle.create_unit(request.form.get("code"), request.form.get("name"),
+                                         request.form.get("kind"), _chosen("parent_id"))
+            return _("Đã tạo %(unit)s.", unit=unit.name)
+
+        return _apply(act, url_for(".create", kind=request.form.get("kind"),
+                                   parent_id=request.form.get("parent_id")), _next())
+    parents = _active_units(Unit.kind.in_(sorted({k for kinds in reorg.PARENT_KINDS.values() for k in kinds})))
+    return render_template("hierarchy/unit_form.html", unit=None, parents=parents,
+                           kinds=reorg.PARENT_KINDS, kind_labels=reorg.KIND_LABELS,
+                           chosen_kind=request.args.get("kind", "commune"), chosen_parent=request.args.get("parent_id"))
+
+
+@bp.route("/<int:unit_id>/rename", methods=["GET", "POST"])
+def rename(unit_id):
+    unit = path_object("unit_id")
+    if request.method == "POST":
+        def act():
+            before = unit.name
+            if lifecycle.rename_unit(unit, request.form.get("name")):
+                return _("Đã đổi tên %(before)s thành %(after)s.", before=before, after=unit.name)
+            return _("%(unit)s đã mang tên này.", unit=unit.name)
+
+        return _apply(act, url_for(".rename", unit_id=unit.id), _next())
+    return render_template("hierarchy/unit_form.html", unit=unit)
+
+
+@bp.get("/departments")
+def departments():
+    """The tenant's departments, renamed in place and added here (the list the importer uses follows them)."""
+    units = db.session.execute(select(Unit).where(Unit.kind == "department")
+                               .order_by(Unit.active.desc(), Unit.sort_order, Unit.code)).scalars().all()
+    return render_template("hierarchy/departments.html", departments=units, root=root_unit())
+
+
+def _next():
+    """Where a form asked to go back to (same-site paths of this blueprint only), else the tree."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/app/units/") and "//" not in target else None
