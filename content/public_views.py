@@ -28,7 +28,7 @@ PER_PAGE = 10
 def _resolve_tenant():
     slug = (request.view_args or {}).get("slug")
     tenant = tenant_by_slug(slug) if slug else None
-    if tenant is None:
+    if tenant is None or tenant.carried_into_id is not None:  # a carried tenant's addresses redirect (tenants)
         abort(404)
     set_request_tenant(tenant.id)
     g.public_tenant = tenant

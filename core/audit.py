@@ -126,11 +126,16 @@ def record(action, target=None, unit_id=None, details=None, tenant_id=None, acto
 
 
 def verify_chain(chain):
-    """Walk one chain in order; return None if intact, else the first broken record (or its expected seq)."""
+    """Walk one chain in order; return None if intact, else the first broken record (or its expected seq).
+
+    A record where another chain joined this one (`JOINED`) must match that chain's closing record, which must
+    be its last and name this chain's record just before the join."""
     expected_prev, expected_seq = GENESIS, 1
     rows = db.session.execute(select(AuditLog).where(AuditLog.chain == chain).order_by(AuditLog.seq))
     for entry in rows.scalars():
         if entry.seq != expected_seq or entry.prev_hash != expected_prev or entry.compute_hash() != entry.hash:
+            return entry
+        if entry.action == JOINED and not _join_holds(entry):
             return entry
         expected_prev, expected_seq = entry.hash, expected_seq + 1
     head = db.session.get(AuditChainHead, chain)
@@ -140,7 +145,52 @@ def verify_chain(chain):
 
 
 def chains(tenant_id=None):
+    """Every chain, or a tenant's chain followed by the chains that were joined into it."""
     statement = select(AuditChainHead.chain)
-    if tenant_id is not None:
-        statement = statement.where(AuditChainHead.chain == chain_name(tenant_id))
-    return [row for row in db.session.execute(statement).scalars()]
+    if tenant_id is None:
+        return [row for row in db.session.execute(statement).scalars()]
+    found, pending = [], [chain_name(tenant_id)]
+    while pending:
+        chain = pending.pop(0)
+        if chain in found or db.session.get(AuditChainHead, chain) is None:
+            continue
+        found.append(chain)
+        joins = db.session.execute(select(AuditLog.details).where(AuditLog.chain == chain,
+                                                                  AuditLog.action == JOINED)).scalars()
+        pending.extend(details.get("from_chain", {}).get("chain") for details in joins)
+    return found
+
+
+# --- chains joined by the 2025 reform: a carried tenant's chain is closed, the new tenant's records its arrival -
+CLOSED, JOINED = "tenant.carried_out", "tenant.carried_in"
+
+
+def head_of(chain):
+    """{"chain", "seq", "hash"} of a chain's last record (seq 0 and the genesis hash for an empty chain)."""
+    head = db.session.get(AuditChainHead, chain)
+    return {"chain": chain, "seq": head.last_seq if head else 0, "hash": head.last_hash if head else GENESIS}
+
+
+def join_chains(old_tenant_id, new_tenant_id, details):
+    """Close the old tenant's chain with a record naming the new chain's head, then record the arrival in the
+    new chain naming that closing record: `audit verify` of the new tenant checks both, across the join."""
+    into = head_of(chain_name(new_tenant_id))
+    closing = record(CLOSED, tenant_id=old_tenant_id, details={**details, "into_chain": into})
+    source = {"chain": closing.chain, "seq": closing.seq, "hash": closing.hash}
+    return record(JOINED, tenant_id=new_tenant_id, details={**details, "from_chain": source})
+
+
+def _join_holds(entry):
+    source = (entry.details or {}).get("from_chain") or {}
+    closing = db.session.execute(select(AuditLog).where(AuditLog.chain == source.get("chain"),
+                                                        AuditLog.seq == source.get("seq"))).scalar_one_or_none()
+    if closing is None or closing.action != CLOSED or closing.hash != source.get("hash"):
+        return False
+    if head_of(closing.chain)["seq"] != closing.seq:  # nothing may follow the closing record
+        return False
+    into = (closing.details or {}).get("into_chain") or {}
+    if into.get("chain") != entry.chain or into.get("seq") != entry.seq - 1:
+        return False
+    before = db.session.execute(select(AuditLog.hash).where(AuditLog.chain == entry.chain,
+                                                            AuditLog.seq == into["seq"])).scalar_one_or_none()
+    return (before or GENESIS) == into.get("hash")

@@ -49,12 +49,36 @@ counts of its rows at those units: inbox `{"tips", "open_tips"}`, content `{"pos
 Sent for the re-organisation pages' confirmations and audit records (`hierarchy.reorg.subtree_contents`)."""
 
 
+# --- the 2025 reform: a pre-reform tenant carried into its new province's tenant (`tenants.reform`) -----------
+# Rows change tenant generically (`core.carry`): what a package must do itself around that is said here.
+
+tenant_carry_check = OrderedSignal("tenant-carry-check")
+"""`old_tenant_id`, `new_tenant_id` (None while the new tenant does not exist yet), `continuing`: [(old unit,
+new unit)] the units that continue as the new tenant's (same code). Sent in the platform scope by `reform plan`
+and before `reform apply` changes anything. A receiver returns a dict: `refusals` (reasons the reform cannot
+be carried exactly), `notes` (what the operator should know) and `handles` (tables whose cross-tenant
+uniqueness it settles in `tenant_carrying`, so the generic collision check leaves them out)."""
+
+tenant_carrying = OrderedSignal("tenant-carrying")
+"""`old_tenant_id`, `new_tenant_id`: sent in the platform scope just before the old tenant's rows become the new
+tenant's. Receivers make room in the tables they `handles`d (metrics drops the old counters, which are rebuilt
+on `units_moved`; the inbox re-draws pseudonym numbers both tenants use)."""
+
 def follow(model, pairs, column="unit_id"):
     """For a `unit_merged` receiver: `model`'s rows at each source now belong to its target, in one UPDATE."""
     targets = {source.id: target.id for source, target in pairs}
     attribute = getattr(model, column)
     db.session.execute(update(model).where(attribute.in_(targets)).values({column: case(targets, value=attribute)})
                        .execution_options(synchronize_session="fetch"))
+
+
+def gather(results):
+    """One dict of lists from the dicts of lists receivers returned (`tenant_carry_check`)."""
+    gathered = {}
+    for _receiver, value in results:
+        for key, items in (value or {}).items():
+            gathered.setdefault(key, []).extend(items)
+    return gathered
 
 
 def collect(results):

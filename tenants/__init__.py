@@ -5,6 +5,11 @@ def init_app(app):
     from tenants import api, auth, cli, receivers, users_views, views  # noqa: F401  (receivers)
 
     auth.init_auth(app)
+    from tenants.addresses import redirect_carried
+    from tenants.reform_cli import reform_cli
+
+    app.after_request(redirect_carried)
+    app.cli.add_command(reform_cli)
     app.register_blueprint(views.bp)
     app.register_blueprint(users_views.bp)
     app.register_blueprint(users_views.platform_bp)

@@ -5,9 +5,9 @@ from sqlalchemy import select
 from content.signals import post_hidden, post_published
 from core.errors import Conflict
 from core.extensions import db
-from hierarchy.signals import unit_merged, unit_merging
+from hierarchy.signals import tenant_carry_check, unit_merged, unit_merging
 from zalo.articles import publish_article, remove_article
-from zalo.models import OaConnection
+from zalo.models import OaConnection, ZaloApp
 
 
 @post_published.connect
@@ -49,3 +49,18 @@ def _move_oa(_sender, pairs, **_kwargs):
             connection.unit_id, connection.unit = target.id, target
         if source.zalo_oa_id:
             target.zalo_oa_id, source.zalo_oa_id = source.zalo_oa_id, None
+
+
+@tenant_carry_check.connect
+def _one_app_and_one_oa_per_page(_sender, old_tenant_id, new_tenant_id=None, continuing=(), **_kwargs):
+    """A tenant has one Zalo app (every OA of the province authorises it), and a page one OA: a reform that
+    would give the new tenant two apps, or a continuing unit two OAs, is refused until one is disconnected."""
+    refusals = []
+    apps = db.session.execute(select(ZaloApp.tenant_id).where(ZaloApp.tenant_id.in_((old_tenant_id,
+                                                                                     new_tenant_id)))).scalars()
+    if new_tenant_id is not None and len(set(apps)) == 2:
+        refusals.append("Cả hai tỉnh đều có ứng dụng Zalo: gỡ ứng dụng của một bên (Zalo OA → Ứng dụng) trước.")
+    for old_unit, new_unit in continuing:
+        if _has_oa(old_unit) and _has_oa(new_unit):
+            refusals.append(f"{old_unit.name} và {new_unit.name} đều có Zalo OA: ngắt kết nối một OA trước.")
+    return {"refusals": refusals}
