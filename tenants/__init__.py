@@ -13,6 +13,9 @@ def init_app(app):
     app.register_blueprint(views.bp)
     app.register_blueprint(users_views.bp)
     app.register_blueprint(users_views.platform_bp)
+    from tenants import reform_views
+
+    app.register_blueprint(reform_views.bp)
     from core.extensions import api as rest_api
 
     rest_api.register_blueprint(api.blp)

@@ -265,3 +265,25 @@ def test_memberships_count_is_unchanged(app_ctx, tenant_a, tra_vinh_history):
     app_ctx.test_cli_runner().invoke(args=["reform", "apply", "tra-vinh", "--into", "vinh-long"])
     with platform_scope():
         assert db.session.execute(select(func.count(Membership.id))).scalar_one() == before
+
+
+def test_the_platform_admin_sees_the_plan_settles_and_applies_on_a_page(app_ctx, client, tenant_a):
+    from tests.conftest import login
+
+    app_ctx.test_cli_runner().invoke(args=["hierarchy", "create-unit", "tra-vinh", "29999", "--name",
+                                           "Công an xã Mới", "--kind", "commune", "--parent", "842"])
+    csrf = login(client, "platform@test.test")
+    tenants_page = client.get("/app/platform/tenants").get_data(as_text=True)
+    assert "/app/platform/reform/tra-vinh" in tenants_page
+    page = client.get("/app/platform/reform/tra-vinh").get_data(as_text=True)
+    assert 'data-unit-code="29236"' in page and "29263" in page and 'name="override_29999"' in page
+    assert "Chưa thể áp dụng" in page and "/apply" not in page
+    saved = client.post("/app/platform/reform/tra-vinh/overrides?into=vinh-long",
+                        data={"csrf_token": csrf, "override_29999": "29263"})
+    assert saved.status_code == 302
+    page = client.get("/app/platform/reform/tra-vinh?into=vinh-long").get_data(as_text=True)
+    assert "/app/platform/reform/tra-vinh/apply" in page
+    applied = client.post("/app/platform/reform/tra-vinh/apply?into=vinh-long", data={"csrf_token": csrf})
+    assert applied.status_code == 302 and _tenant("tra-vinh").carried_into_id == _tenant("vinh-long").id
+    with tenant_scope(_tenant("vinh-long").id):
+        assert unit("29999").merged_into_id == unit("29263").id
