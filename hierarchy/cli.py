@@ -8,6 +8,7 @@ from core.errors import AppError, Invalid
 from core.extensions import db
 from core.tenancy import tenant_scope
 from hierarchy import lifecycle, reorg
+from hierarchy.importer import province_or_invalid
 from hierarchy.maps import map_for
 from hierarchy.services import import_province, tenant_map, unit_by_code
 from tenants.params import TenantSlug
@@ -22,8 +23,6 @@ hierarchy_cli = AppGroup("hierarchy", help="The unit tree.")
               help="The map in force that day; it must be the map the tenant is on.")
 def import_province_command(tenant, code, as_of):
     """(Re)import the province CODE into the tenant from the map it is on. Idempotent: keeps edits."""
-    from tenants.services import province_or_invalid
-
     slug, on_map = tenant.slug, tenant_map(tenant)
     try:
         if as_of and map_for(as_of) is not on_map:

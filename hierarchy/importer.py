@@ -9,9 +9,10 @@ missing units are inserted, in bulk.
 """
 from dataclasses import dataclass
 
+from core.errors import Invalid
 from core.markdown import fold
 from hierarchy.departments import DEFAULT_DEPARTMENTS
-from hierarchy.maps import REFORM_DATE, UnknownProvince, current_map, map_for, pad, pre_reform_map
+from hierarchy.maps import REFORM_DATE, UnknownProvince, current_map, map_for, pad, parse_as_of, pre_reform_map
 
 PROVINCE_PREFIXES = ("Thành phố ", "Tỉnh ")
 # The division's own word, lower-cased after "Công an" ("Công an huyện Trà Cú", "Công an phường 4").
@@ -66,6 +67,22 @@ def province_for(code, as_of=None):
     old = pre_reform_map().province(code)
     new = current_map().province(correspondence().province_into[old.code])
     raise ProvinceMerged(old.code, short_name(old.name), new.code, short_name(new.name)) from None
+
+
+def province_or_invalid(province_code, as_of=None):
+    """The province a code names on the map of `as_of` (today's by default), or `Invalid` naming the field: an
+    old code on today's map says where the province went and how to ask for the old map."""
+    try:
+        as_of = parse_as_of(as_of)
+    except ValueError:
+        raise Invalid("Ngày không hợp lệ.", {"as_of": ["Ngày theo dạng YYYY-MM-DD."]}) from None
+    try:
+        return province_for(province_code, as_of)
+    except ProvinceMerged as merged:
+        raise Invalid(merged.message, {"province": ["Mã tỉnh trước 01/07/2025."]}) from None
+    except UnknownProvince:
+        raise Invalid("Mã tỉnh không tồn tại.", {"province": [f"Không có tỉnh mã {province_code} trên "
+                                                              f"{map_for(as_of).label}."]}) from None
 
 
 def province_name(code, as_of=None):

@@ -9,11 +9,11 @@ import csv
 import click
 from flask.cli import AppGroup
 
+from core.cli import fail
 from core.errors import AppError
 from core.extensions import db
 from hierarchy.reform import CONTINUES, MERGES, MOVES, RETIRES
 from tenants import reform
-from tenants.cli import fail
 
 reform_cli = AppGroup("reform", help="The 2025 reform: carry a pre-reform tenant onto today's map.")
 FATE_TITLES = {

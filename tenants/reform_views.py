@@ -18,7 +18,7 @@ from hierarchy.maps import current_map
 from hierarchy.reform import CONTINUES, MERGES, MOVES, RETIRES
 from tenants import reform
 from tenants.forms import ConfirmForm
-from tenants.services import tenant_by_slug
+from tenants.models import tenant_by_slug
 
 bp = Blueprint("reform", __name__, template_folder="templates", url_prefix="/app/platform/reform")
 FATES = ((CONTINUES, _l("Tiếp tục với tên mới (giữ mã)")), (MERGES, _l("Sáp nhập vào xã, phường mới")),

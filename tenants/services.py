@@ -11,8 +11,8 @@ from core.extensions import db
 from core.permissions import ROLES
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import as_utc, utcnow
-from hierarchy.importer import ProvinceMerged, UnknownProvince, province_for, short_name
-from hierarchy.maps import map_for, parse_as_of
+from hierarchy.importer import province_or_invalid, short_name
+from hierarchy.maps import map_for
 from hierarchy.services import import_province, unit_by_code
 from tenants.models import ApiToken, LoginAttempt, Membership, Tenant, User, tenant_by_slug
 
@@ -20,22 +20,6 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 10
 TOKEN_PREFIX = "kn_"
-
-
-def province_or_invalid(province_code, as_of=None):
-    """The province a code names on the map of `as_of` (today's by default), or `Invalid` naming the field: an
-    old code on today's map says where the province went and how to ask for the old map."""
-    try:
-        as_of = parse_as_of(as_of)
-    except ValueError:
-        raise Invalid("Ngày không hợp lệ.", {"as_of": ["Ngày theo dạng YYYY-MM-DD."]}) from None
-    try:
-        return province_for(province_code, as_of)
-    except ProvinceMerged as merged:
-        raise Invalid(merged.message, {"province": ["Mã tỉnh trước 01/07/2025."]}) from None
-    except UnknownProvince:
-        raise Invalid("Mã tỉnh không tồn tại.", {"province": [f"Không có tỉnh mã {province_code} trên "
-                                                              f"{map_for(as_of).label}."]}) from None
 
 
 def create_tenant(slug, name, province_code, as_of=None):

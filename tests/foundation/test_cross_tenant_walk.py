@@ -17,6 +17,8 @@ PUBLIC_OR_UNSCOPED_ENDPOINTS = {
     "static", "core.healthz", "core.home", "api-docs.openapi_json", "tenants.login", "tenants.second_factor",
     "tenants.logout", "tenants.account", "tenants.create_token", "tenants_api.me", "platform.platform_tenants",
     "core.api_docs",
+    # The platform admin's reform pages span two tenants by nature; tenant staff get 403 (tests/security).
+    "reform.plan_page", "reform.save_overrides", "reform.apply",
 }
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
