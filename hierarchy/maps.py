@@ -128,6 +128,16 @@ def pre_reform_map():
     return AdminMap(PRE_REFORM, raw["source"], None, REFORM_DATE, provinces)
 
 
+@lru_cache(maxsize=1)
+def pre_reform_names():
+    """{code: name} of every province and commune of the old map (districts' codes are of another length)."""
+    names = {}
+    for province in pre_reform_map().provinces.values():
+        names[province.code] = province.name
+        names.update({division.code: division.name for division in province.walk() if division.kind == "commune"})
+    return names
+
+
 def _version(distribution):
     from importlib.metadata import version
 

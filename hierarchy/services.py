@@ -16,6 +16,25 @@ def tenant_departments(tenant):
     return tuple(tuple(item) for item in configured) if configured else DEFAULT_DEPARTMENTS
 
 
+def formed_from(unit, tenant):
+    """What a unit of today's map was formed from on 2025-07-01, by the official correspondence: {"whole": [old
+    names], "part": [old names of communes divided between it and others]}; empty on the old map."""
+    from hierarchy.correspondence import correspondence
+    from hierarchy.maps import CURRENT, REFORM_DATE, pre_reform_names
+
+    if tenant.admin_map != CURRENT or unit.kind not in ("province", "commune"):
+        return {}
+    data, names = correspondence(), pre_reform_names()
+    if unit.kind == "province":
+        whole, part = data.old_provinces_of(unit.code), []
+    else:
+        whole, part = data.formed_from(unit.code)
+    if not whole and not part:
+        return {}
+    return {"date": REFORM_DATE, "whole": [names.get(code, code) for code in whole],
+            "part": [names.get(code, code) for code in part]}
+
+
 def tenant_map(tenant):
     """The administrative map the tenant's tree is on (`hierarchy.maps`)."""
     return map_named(tenant.admin_map)

@@ -61,12 +61,13 @@ def _open_tip(client, unit_id):
 def _walk_rows(tenant_id):
     """{table: rows} of a tenant over every table of the metadata that has a tenant_id column."""
     left = {}
-    for table in db.metadata.sorted_tables:
-        if "tenant_id" in table.c:
-            count = db.session.execute(select(func.count()).select_from(table)
-                                       .where(table.c.tenant_id == tenant_id)).scalar_one()
-            if count:
-                left[table.name] = count
+    with platform_scope():
+        for table in db.metadata.sorted_tables:
+            if "tenant_id" in table.c:
+                count = db.session.execute(select(func.count()).select_from(table)
+                                           .where(table.c.tenant_id == tenant_id)).scalar_one()
+                if count:
+                    left[table.name] = count
     return left
 
 
@@ -162,6 +163,10 @@ def test_every_old_public_address_answers_301(app_ctx, client, tenant_a, tra_vin
                 "/p/tra-vinh/tim-kiem?q=ph%C6%B0%E1%BB%9Dng": "/p/vinh-long/tim-kiem?q=ph%C6%B0%E1%BB%9Dng",
                 f"/p/tra-vinh/29236/bai-viet/{tra_vinh_history['post_id']}":
                     f"/p/vinh-long/29263/bai-viet/{tra_vinh_history['post_id']}"}
+    # A unit's page says what it was formed from (the official correspondence).
+    page = client.get("/p/vinh-long/29242").get_data(as_text=True)
+    assert "Hình thành ngày 01/07/2025 từ" in page and "Phường 3" in page and "Phường 9" in page
+    assert "Tỉnh Bến Tre" in client.get("/p/vinh-long/86").get_data(as_text=True)
     for old, new in expected.items():
         response = client.get(old)
         assert response.status_code == 301 and response.headers["Location"].endswith(new), old
@@ -287,3 +292,46 @@ def test_the_platform_admin_sees_the_plan_settles_and_applies_on_a_page(app_ctx,
     assert applied.status_code == 302 and _tenant("tra-vinh").carried_into_id == _tenant("vinh-long").id
     with tenant_scope(_tenant("vinh-long").id):
         assert unit("29999").merged_into_id == unit("29263").id
+
+
+def _monthly_figures(root, months):
+    from metrics.rollups import ALL_METRICS, rollup
+
+    figures = {}
+    for month in months:
+        end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+        totals = rollup(root, month, end, today=date(2030, 1, 1)).totals
+        figures.update({(month, metric): totals.get(metric, 0) for metric in ALL_METRICS})
+    return figures
+
+
+def test_the_demo_history_is_carried_with_every_metric_of_every_month(app_ctx, client, tenant_a, tenant_b):
+    """`flask demo`'s own data (every package's demo seed) for both pre-reform tenants, carried by apply."""
+    from core.signals import demo_seed
+    from metrics.models import Event
+
+    before = {}
+    for tenant, root_code in ((tenant_a, "84"), (tenant_b, "91")):
+        with tenant_scope(tenant.tenant_id):
+            demo_seed.send(app_ctx, tenant_id=tenant.tenant_id)
+            db.session.commit()
+            days = db.session.execute(select(Event.day).distinct()).scalars().all()
+            months = sorted({day.replace(day=1) for day in days})
+            assert len(months) >= 2
+            figures = _monthly_figures(unit(root_code), months)
+            assert sum(figures.values()) > 0
+            before[tenant.slug] = (months, figures)
+    runner = app_ctx.test_cli_runner()
+    for old, new, root_code in (("tra-vinh", "vinh-long", "86"), ("kien-giang", "an-giang", "91")):
+        plan = runner.invoke(args=["reform", "plan", old, "--into", new])
+        assert "Sẵn sàng" in plan.output, plan.output[-2000:]
+        result = runner.invoke(args=["reform", "apply", old, "--into", new])
+        assert result.exit_code == 0, result.output
+        months, figures = before[old]
+        with tenant_scope(_tenant(new).id):
+            assert _monthly_figures(unit(root_code), months) == figures
+        assert set(_walk_rows(_tenant(old).id)) == {"audit_log"}
+        assert runner.invoke(args=["audit", "verify", "--tenant", new]).exit_code == 0
+    # Phường Vĩnh Lạc's page leads to Phường Rạch Giá, where its history now is.
+    response = client.get("/p/kien-giang/30745")
+    assert response.status_code == 301 and response.headers["Location"].endswith("/p/an-giang/30742")
