@@ -54,4 +54,4 @@ class TenantForm(FlaskForm):
     name = StringField(_l("Tên hiển thị"), validators=[Optional(), Length(max=255)])
     province = StringField(_l("Mã tỉnh"), validators=[DataRequired(), Regexp(r"^\s*\d{1,2}\s*$")])
     # Empty: today's map. A day before 2025-07-01 builds the old map (districts and the 63 provinces' codes).
-    as_of = DateField(_l("Theo bản đồ ngày"), validators=[Optional()])
+    as_of = DateField(_l("Bản đồ ngày (trống: hiện hành)"), validators=[Optional()])
