@@ -16,7 +16,7 @@ rows through `hierarchy.signals`.
 """
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from core.extensions import db
 from hierarchy.correspondence import correspondence
@@ -143,9 +143,9 @@ def continue_units(pairs):
     if not pairs:
         return
     mapping = dict(pairs)
-    for column in unit_reference_columns():
-        for old_id, new_id in mapping.items():
-            db.session.execute(update(column.table).where(column == old_id).values({column.name: new_id}))
+    for column in unit_reference_columns():  # one UPDATE per column, whatever the number of units
+        db.session.execute(update(column.table).where(column.in_(mapping))
+                           .values({column.name: case(mapping, value=column)}))
     db.session.execute(delete(Unit.__table__).where(Unit.__table__.c.id.in_(mapping)))
 
 
