@@ -123,12 +123,40 @@ def markdown(results, meta):
         if isinstance(payload, dict) and payload.get("note"):
             lines += [f"**Note on {name}:** {payload['note']}", ""]
     lines += _dataset_section(results.get("dataset") or {})
+    lines += _reform_section()
     for name in ("intake", "peer", "zalo", "dashboard", "export"):
         lines += _profile_section(name, results.get(name) or {})
     for extra in (FINDINGS, NOTES):
         if extra.exists():
             lines += ["", extra.read_text().strip(), ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _reform_section():
+    """The 2025 reform at national scale, from the last `python -m bench.reform` (a run of its own)."""
+    from bench.reform import IMPORT_TARGET_SECONDS, REFORM_RESULTS
+
+    if not REFORM_RESULTS.exists():
+        return []
+    r = json.loads(REFORM_RESULTS.read_text())
+    d, slowest = r["dataset"], r["slowest"]
+    return [
+        "## The 2025 reform at national scale", "",
+        f"`python -m bench.reform --scale {r['scale']}`: the national dataset above at that scale "
+        f"({d['tenants']} pre-reform provinces, {d['units']} units, {d.get('events', 0)} events over "
+        f"{r['days']} days), "
+        "then today's 34 provinces imported as new tenants and every old tenant carried into its new province by "
+        "`tenants.reform.apply_reform`, one transaction each, as `flask reform apply` does.", "",
+        f"- Import of today's {r['provinces']} provinces (one transaction): **{r['import_seconds']} s** "
+        f"(target < {IMPORT_TARGET_SECONDS:g} s: {'met' if r['import_target_met'] else 'missed'}).",
+        f"- Reform of all 63: **{r['reform_seconds']} s** wall time, peak RSS **{r['reform_peak_rss_mb']} MB**; "
+        f"slowest tenant {slowest['old']} → {slowest['into']} in {slowest['seconds']} s.",
+        f"- Figures before = after: **{'yes' if r['figures_equal'] else 'NO'}**, {r['figures_compared']} figures "
+        "(new province × metric × month, the old provinces' monthly counters summed into their new province, "
+        "against the new tenants' rebuilt counters).",
+        f"- Communes the official data cannot place, settled as an operator would on the reform page: "
+        f"{sum(r['settled'].values())} ({', '.join(f'{k}: {v}' for k, v in sorted(r['settled'].items()))}).", "",
+    ]
 
 
 def _dataset_section(d):
