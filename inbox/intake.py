@@ -76,13 +76,10 @@ def submit_tip(unit, category, description, severity=None, place="", contact_nam
     """A tip sent to `unit` from the web form or the API. `files` are bytes or readable streams."""
     validate_submission(category, description, severity, place, contact_name, contact_phone, files)
     checked = [check_file(source) for source in files]
-    reporter = None
-    if contact_phone:
-        reporter = vault.reporter_by_phone(contact_phone)
-        if reporter is not None:
-            vault.store_identity(reporter, name=contact_name if reporter.name_enc is None else None)
-    if reporter is None:
-        reporter = vault.new_reporter(name=contact_name, phone=contact_phone)
+    # A vault record of its own, whatever the phone: anyone can type any number, so matching it to an earlier
+    # reporter would show staff the same pseudonym (a phone confirmed without a reveal) and let a stranger
+    # change what that reporter's reveal says. The blind index keeps the link for the audited reveal.
+    reporter = vault.new_reporter(name=contact_name, phone=contact_phone)
     new = _create_tip(unit, category, description.strip(), severity or "normal", (place or "").strip(), reporter,
                       channel, at=at)
     for original, media in checked:

@@ -205,8 +205,15 @@ class ForwardIn(ReasonIn):
     unit_id = Id(required=True)
 
 
+class LinkedTipOut(ma.Schema):
+    id = ma.fields.Integer()
+    tracking_code = ma.fields.String()
+
+
 class IdentityOut(ma.Schema):
     pseudonym = ma.fields.String()
+    # Other tips of the same phone or Zalo user, in the caller's scope: shown only here, in the audited answer.
+    linked_tips = ma.fields.List(ma.fields.Nested(LinkedTipOut))
     name = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True)
     zalo_user_id = ma.fields.String(allow_none=True)

@@ -3,16 +3,19 @@
 Permissions are checked by the caller with `can()`/`require()`; these functions check the business rules and
 write history, audit records and metric events in the same transaction as the change.
 """
+from sqlalchemy import or_, select
+
 from core import audit
 from core.errors import Conflict, Invalid
 from core.extensions import db
-from core.permissions import can
+from core.permissions import can, scope_clause
 from core.timeutil import as_utc, utcnow
+from hierarchy.models import Unit
 from inbox import vault
 from inbox.constants import MAX_MESSAGE, RESOLUTIONS, SETTLING_RESOLUTIONS, SEVERITIES, STATUSES, TRANSITIONS
 from inbox.deadlines import schedule_checks, set_deadlines
 from inbox.history import record_history
-from inbox.models import Escalation, TipMessage
+from inbox.models import Escalation, Tip, TipMessage
 from inbox.notify import notify, notify_unit, notify_urgent
 from inbox.signals import staff_reply_added
 from metrics.events import record as record_metric
@@ -167,8 +170,6 @@ def add_system_message(tip, body, delivery_state=None, at=None):
 
 
 def message_by_external_id(external_id):
-    from sqlalchemy import select
-
     return db.session.execute(select(TipMessage).where(TipMessage.external_id == str(external_id))).scalar_one_or_none()
 
 
@@ -242,8 +243,22 @@ def move_tip(tip, to_unit, user, reason, kind, at=None, deadline_kind=None, miss
 
 
 def reveal_identity(tip, user, reason, at=None):
-    """The reporter's identity, for a caller that checked `tip.reveal`; always audited with the reason."""
+    """The reporter's identity, for a caller that checked `tip.reveal`; always audited with the reason.
+
+    It also names the other tips, within the caller's scope, of the same phone or Zalo user (`linked_tips`):
+    the vault links them by blind index, and this audited answer is the only place the link is shown."""
     _require_reason(reason)
+    linked = linked_tips(tip, user)
     record_history(tip, "reveal", user, at)
-    audit.record("tip.reveal", target=tip, details={"reason": reason.strip()[:500]})
-    return vault.reveal(tip.reporter)
+    audit.record("tip.reveal", target=tip, details={"reason": reason.strip()[:500], "linked_tips": len(linked)})
+    return {**vault.reveal(tip.reporter), "linked_tips": linked}
+
+
+def linked_tips(tip, user):
+    if tip.reporter is None:
+        return []
+    same_person = or_(Tip.reporter_id == tip.reporter_id, Tip.reporter_id.in_(vault.linked_reporters(tip.reporter)))
+    return db.session.execute(
+        select(Tip).join(Unit, Unit.id == Tip.unit_id)
+        .where(same_person, Tip.id != tip.id, scope_clause(user, "tip.view", Unit.path))
+        .order_by(Tip.created_at, Tip.id)).scalars().all()

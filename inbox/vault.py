@@ -3,10 +3,15 @@
 Name, phone and Zalo user id are Fernet-encrypted with `IDENTITY_KEY`; a phone or a Zalo user (per Official
 Account, since Zalo user ids are per OA) is looked up by a keyed HMAC of it. Staff see `pseudonym()`, a stable
 "Người báo tin #4821"; the plain values leave the vault only through `reveal()` (audited by the caller).
+
+A record belongs to one web or API tip (a phone typed in a form proves nothing, so it is never matched to an
+earlier reporter), or to one Zalo user of one OA (the OA user id is Zalo's proof of the sender, so their
+messages thread into one tip under one pseudonym). Records of the same phone or Zalo user are linked only
+inside the vault, by their blind indexes: `linked_reporters()` serves the audited reveal and nothing else.
 """
 import secrets
 
-from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint, or_, select
+from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -138,11 +143,22 @@ def store_identity(reporter, name=None, phone=None, zalo_user_id=None, oa_id=Non
     return reporter
 
 
-def reporter_by_phone(phone):
+def reporters_by_phone(phone):
+    """SELECT of the ids of every record holding this phone (under any configured key)."""
     phone = normalise_phone(phone)
-    if not phone:
-        return None
-    return _first_by_index(ReporterIdentity.phone_index, blind_indexes(phone, PHONE))
+    return select(ReporterIdentity.id).where(
+        ReporterIdentity.phone_index.in_(blind_indexes(phone, PHONE)) if phone else false())
+
+
+def linked_reporters(reporter):
+    """SELECT of the ids of the other records with the reporter's phone or Zalo user: the vault-internal link
+    between tips of one person. Only for the audited reveal (`inbox.services.reveal_identity`)."""
+    phone, zalo_user_id = decrypt_text(reporter.phone_enc), decrypt_text(reporter.zalo_user_enc)
+    same = [ReporterIdentity.id.in_(reporters_by_phone(phone))] if phone else []
+    if zalo_user_id:
+        same.append(ReporterIdentity.zalo_index.in_(
+            blind_indexes(_zalo_key(reporter.zalo_oa_id, zalo_user_id), ZALO)))
+    return select(ReporterIdentity.id).where(or_(false(), *same), ReporterIdentity.id != reporter.id)
 
 
 def reporter_by_zalo(oa_id, zalo_user_id):

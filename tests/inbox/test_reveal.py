@@ -20,7 +20,7 @@ def test_director_reveals_with_a_reason_and_it_is_audited(client, bearer, make_t
     with tenant_scope(tenant_a.tenant_id):
         record = db.session.execute(select(AuditLog).where(AuditLog.action == "tip.reveal")).scalar_one()
         assert record.actor_id == tenant_a.users["director"].id and record.target_id == str(tip_id)
-        assert record.details == {"reason": "Mời làm chứng"}
+        assert record.details == {"reason": "Mời làm chứng", "linked_tips": 0}
         assert "Khoa" not in str(record.content())
 
 
