@@ -82,6 +82,12 @@ def require(user, action, obj=None):
     return obj
 
 
+def may_grant(user, role, unit):
+    """Whether `user` may give `role` at `unit`: only if they hold every right of that role there themselves,
+    so nobody hands out more than they have (a unit admin cannot make an auditor, who reads the audit log)."""
+    return role in ROLE_ACTIONS and all(can(user, action, unit) for action in ROLE_ACTIONS[role])
+
+
 def scope_clause(user, action, path_column):
     """SQL condition: rows whose unit path lies in a subtree where the user's role allows `action`."""
     anchors = [anchor for role, anchor in memberships_of(user)

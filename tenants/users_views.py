@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.errors import AppError, Invalid, respond
 from core.extensions import db
 from core.pagination import paginate
-from core.permissions import can, require, scope_clause
+from core.permissions import can, may_grant, require, scope_clause
 from core.tenancy import load, platform_scope
 from hierarchy.maps import REFORM_DATE, current_map
 from hierarchy.models import Unit
@@ -26,12 +26,14 @@ def _users_in_scope():
 
 
 def _load_user(user_id):
-    """A user is in scope when one of their memberships is (404 otherwise, 403 without the right)."""
+    """A user is in scope when one of their memberships is (404 otherwise, 403 without the right). Managing
+    them (a new password, a new role) is taking their rights in hand, so each of their roles must be one the
+    caller could grant."""
     user = load(User, user_id)
     if user is None or not user.memberships:
         abort(404)
     for membership in user.memberships:
-        require(current_user, "user.manage", membership.unit)
+        _check_assignable(membership.role, membership.unit)
     return user
 
 
@@ -48,9 +50,9 @@ def _assignment_from(form):
 
 def _check_assignable(role, unit):
     require(current_user, "user.manage", unit)
-    if role == "director" and not can(current_user, "user.manage_directors"):
-        raise AppError(_("Chỉ lãnh đạo Công an tỉnh được gán vai trò này."), {"role": [_("Không được phép.")]},
-                       status=403)
+    if not may_grant(current_user, role, unit):
+        raise AppError(_("Chỉ được gán vai trò có quyền không vượt quá quyền của chính mình."),
+                       {"role": [_("Không được phép.")]}, status=403)
 
 
 @bp.get("")
@@ -59,8 +61,15 @@ def index():
     if not can(current_user, "user.manage"):
         abort(403)
     page = paginate(_users_in_scope(), page=request.args.get("page", 1, type=int), per_page=50)
-    return render_template("tenants/users.html", page=page, form=UserForm(), confirm=ConfirmForm(),
+    form = UserForm()
+    _offer_grantable(form.role, current_user.primary_membership.unit)
+    return render_template("tenants/users.html", page=page, form=form, confirm=ConfirmForm(),
                            role_labels=ROLE_LABELS)
+
+
+def _offer_grantable(field, unit):
+    """The role menu shows only what the caller may grant (at their own unit, or the edited user's)."""
+    field.choices = [(role, label) for role, label in field.choices if may_grant(current_user, role, unit)]
 
 
 @bp.post("")
@@ -81,15 +90,18 @@ def create():
 def detail(user_id):
     user = _load_user(user_id)
     membership = user.memberships[0]
+    membership_form = MembershipForm(role=membership.role, unit_code=membership.unit.code)
+    _offer_grantable(membership_form.role, membership.unit)
     return render_template("tenants/user_detail.html", user=user, role_labels=ROLE_LABELS, confirm=ConfirmForm(),
-                           membership_form=MembershipForm(role=membership.role, unit_code=membership.unit.code),
-                           password_form=PasswordResetForm())
+                           membership_form=membership_form, password_form=PasswordResetForm())
 
 
 @bp.post("/<int:user_id>/membership")
 @login_required
 def change_membership(user_id):
     user = _load_user(user_id)
+    if user.id == current_user.id:
+        raise AppError(_("Không thể tự đổi vai trò của mình."), {"role": [_("Không được phép.")]}, status=403)
     form = MembershipForm()
     unit = _assignment_from(form)
     services.set_membership(user, form.role.data, unit)
