@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageCms, ImageOps
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 VIDEO_MAX_BYTES = 100 * 1024 * 1024
@@ -443,17 +444,43 @@ def _check_mp3(original: bytes) -> CheckedMedia:
     return _kept_as_is("audio", "audio/mpeg", "mp3", original, original[start:end])
 
 
+# Keys under which a PDF says what to do: actions (`/A`, and `/AA` triggers on open, close, focus, keystroke,
+# calculation...), the document's open action, an XFA form (scripts of its own) and a form's JavaScript.
+_ACTION_KEYS = ("/A", "/AA", "/OpenAction", "/XFA", "/JS")
+# Annotations that carry or play content of their own rather than mark up the page.
+_ACTIVE_ANNOTATIONS = {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
+
+
 def _drop_active_content(writer):
-    """What a PDF does by itself when opened, on a staff member's computer: actions run on open or on document
-    events, embedded JavaScript and embedded files. Staff read a letter; they never need any of it."""
-    root = writer.root_object
-    for key in ("/OpenAction", "/AA"):
-        root.pop(key, None)
-    names = root.get("/Names")
+    """What a PDF does by itself, on a staff member's computer: every action wherever it hangs (document,
+    pages, annotations and form fields, outline items: JavaScript, Launch, SubmitForm, ImportData, GoToR,
+    GoToE, URI...), XFA forms, embedded files and the annotations that carry or play content. Staff read a
+    letter; they never need any of it, so the whole object graph is walked and none is kept."""
+    names = writer.root_object.get("/Names")
     if names is not None:
         names = names.get_object()
         for key in ("/JavaScript", "/EmbeddedFiles"):
             names.pop(key, None)
+    seen = set()
+    pending = [writer.root_object]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, IndirectObject):
+            if (value.idnum, value.generation) in seen:
+                continue
+            seen.add((value.idnum, value.generation))
+            value = value.get_object()
+        if isinstance(value, DictionaryObject):
+            for key in _ACTION_KEYS:
+                value.pop(key, None)
+            annotations = value.get("/Annots")
+            if annotations is not None and isinstance(annotations.get_object(), ArrayObject):
+                kept = [item for item in annotations.get_object()
+                        if item.get_object().get("/Subtype") not in _ACTIVE_ANNOTATIONS]
+                value[NameObject("/Annots")] = ArrayObject(kept)
+            pending.extend(item for key, item in value.items() if key != "/Parent")
+        elif isinstance(value, ArrayObject):
+            pending.extend(value)
 
 
 def _check_pdf(original: bytes) -> CheckedMedia:
@@ -470,7 +497,7 @@ def _check_pdf(original: bytes) -> CheckedMedia:
         writer.metadata = None
         writer.xmp_metadata = None
         for page in writer.pages:
-            for key in ("/Metadata", "/PieceInfo", "/AA"):
+            for key in ("/Metadata", "/PieceInfo"):
                 page.pop(key, None)
         _drop_active_content(writer)
         # The metadata objects are still in the file, only no longer referenced: leave them out.
