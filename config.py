@@ -69,6 +69,9 @@ class Config:
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.REQUIRE_TOTP = _bool(env.get("REQUIRE_TOTP"), self.APP_ENV == "production")
+        # A signed-in session ends after this long without a request, and this long after sign-in in any case.
+        self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", "30"))
+        self.SESSION_MAX_HOURS = int(env.get("SESSION_MAX_HOURS", "12"))
         self.PREFERRED_URL_SCHEME = "https" if self.APP_ENV == "production" else "http"
 
         # Flask and extension settings that follow from the above.

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 import pyotp
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from core import audit
 from core.clientip import hashed_client
@@ -15,6 +15,7 @@ from core.permissions import ROLE_ACTIONS
 from core.tenancy import load, set_request_tenant
 from core.timeutil import utcnow
 from tenants import services
+from tenants.auth import start_session
 from tenants.forms import ROLE_LABELS, ConfirmForm, LoginForm, TokenForm, TotpForm
 from tenants.models import ApiToken
 
@@ -67,6 +68,7 @@ def login():
             return render_template("tenants/login.html", form=form), 200
         services.clear_login_failures(form.email.data)
         if _needs_totp(user):
+            session.clear()  # nothing of the anonymous session carries into the signed-in one
             session[PENDING_KEY] = user.get_id()
             session["login_next"] = _safe_next(request.args.get("next"))
             db.session.commit()
@@ -76,8 +78,7 @@ def login():
 
 
 def _complete_login(user, next_url):
-    session.pop(PENDING_KEY, None)
-    login_user(user)
+    start_session(user)
     set_request_tenant(user.tenant_id)
     user.last_login_at = utcnow()
     audit.record("auth.login", target=user, tenant_id=user.tenant_id, actor=(user.id, user.email))
@@ -123,7 +124,10 @@ def second_factor():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Ends the session server-side: the session version moves on, so a copy of the cookie (and any other
+    session of the account) stops working too."""
     audit.record("auth.logout", target=current_user)
+    services.end_sessions(current_user)
     db.session.commit()
     logout_user()
     session.clear()
