@@ -72,6 +72,8 @@ class Config:
         # A signed-in session ends after this long without a request, and this long after sign-in in any case.
         self.SESSION_IDLE_MINUTES = int(env.get("SESSION_IDLE_MINUTES", "30"))
         self.SESSION_MAX_HOURS = int(env.get("SESSION_MAX_HOURS", "12"))
+        # An API token works this many days after it is created or renewed.
+        self.API_TOKEN_DAYS = int(env.get("API_TOKEN_DAYS", "90"))
         self.PREFERRED_URL_SCHEME = "https" if self.APP_ENV == "production" else "http"
 
         # Flask and extension settings that follow from the above.

@@ -48,8 +48,12 @@ SEEN_RESOLUTION = 60
 
 
 def start_session(user):
-    """A fresh session for `user`: nothing of the anonymous one (its CSRF secret included) carries over."""
+    """A fresh session for `user`: nothing of the anonymous one (its CSRF secret included) carries over but
+    the chosen language."""
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     g.pop("csrf_token", None)
     login_user(user)
     session[SIGNED_IN_AT] = session[SEEN_AT] = time.time()

@@ -8,6 +8,7 @@ from core.cli import fail
 from core.errors import AppError
 from core.extensions import db
 from core.tenancy import platform_scope, tenant_scope
+from core.timeutil import as_utc
 from tenants import services
 from tenants.params import TenantSlug
 
@@ -68,14 +69,16 @@ def create_user(email, tenant, role, unit_code, name, password_stdin):
 @click.argument("email")
 @click.option("--name", default="cli")
 def create_token(email, name):
-    """Print a new API token as the last line of stdout."""
+    """Print a new API token as the last line of stdout (its expiry on the line before)."""
     user = services.user_by_email(email)
     if user is None:
         fail(f"không có tài khoản {email}.")
     scope = tenant_scope(user.tenant_id) if user.tenant_id else platform_scope()
     with scope:
-        secret, _token = services.create_token(user, name)
+        secret, token = services.create_token(user, name)
         db.session.commit()
+        click.echo(f"hết hạn {as_utc(token.expires_at).isoformat(timespec='seconds')} "
+                   f"(gia hạn trên trang Tài khoản)")
     click.echo(secret)
 
 

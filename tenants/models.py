@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from core.crypto import encrypted_columns
 from core.extensions import db
 from core.tenancy import TenantScoped, platform_scope
-from core.timeutil import utcnow
+from core.timeutil import as_utc, utcnow
 
 
 class Tenant(db.Model):
@@ -131,10 +131,16 @@ class ApiToken(TenantScoped, db.Model):
     prefix: Mapped[str] = mapped_column(String(12))  # shown on the account page to tell tokens apart
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set at creation and moved on by a renewal (API_TOKEN_DAYS); past it the token authenticates nothing.
+    expires_at: Mapped[object] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     user = relationship(User)
+
+    @property
+    def expired(self):
+        return as_utc(self.expires_at) <= utcnow()
 
 
 class LoginAttempt(db.Model):

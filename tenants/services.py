@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from core import audit
@@ -94,7 +95,8 @@ def create_user(email, password, role, tenant=None, unit_code=None, name=""):
 
 
 def set_membership(user, role, unit):
-    """Replace the user's role and unit (one membership per user in the UI)."""
+    """Replace the user's role and unit (one membership per user in the UI). The user's API tokens were
+    issued for the old rights: they are revoked."""
     if role not in ROLES or role == "platform_admin":
         raise Invalid("Vai trò không hợp lệ.", {"role": ["Vai trò không hợp lệ."]})
     before = [(m.role, m.unit.code) for m in user.memberships]
@@ -104,6 +106,7 @@ def set_membership(user, role, unit):
     db.session.flush()
     audit.record("user.role_change", target=user, unit_id=unit.id,
                  details={"before": before, "after": [(role, unit.code)]})
+    revoke_tokens(user)
 
 
 def end_sessions(user):
@@ -114,8 +117,7 @@ def end_sessions(user):
 def deactivate_user(user):
     user.active = False
     end_sessions(user)
-    for token in active_tokens(user):
-        token.revoked_at = utcnow()
+    revoke_tokens(user)
     audit.record("user.deactivate", target=user)
 
 
@@ -125,17 +127,24 @@ def reactivate_user(user):
 
 
 def reset_password(user, password):
+    """A new password ends the user's sessions and revokes their API tokens: whoever held the old password
+    may have made either."""
     validate_password(password)
     user.set_password(password)
     end_sessions(user)
+    revoke_tokens(user)
     audit.record("user.password_reset", target=user)
 
 
+def _token_lifetime():
+    return timedelta(days=current_app.config["API_TOKEN_DAYS"])
+
+
 def create_token(user, name="api"):
-    """A new API token; the plaintext is returned once and only its hash is stored."""
+    """A new API token valid for API_TOKEN_DAYS; the plaintext is returned once and only its hash is stored."""
     secret = TOKEN_PREFIX + new_secret(32)
     token = ApiToken(user_id=user.id, tenant_id=user.tenant_id, name=name[:100], prefix=secret[:10],
-                     token_hash=hash_secret(secret))
+                     token_hash=hash_secret(secret), expires_at=utcnow() + _token_lifetime())
     db.session.add(token)
     db.session.flush()
     audit.record("token.create", target=token, details={"user_id": user.id, "name": token.name},
@@ -143,9 +152,18 @@ def create_token(user, name="api"):
     return secret, token
 
 
+def renew_token(token):
+    """Another API_TOKEN_DAYS from now, for a token its owner has not revoked (expired ones included)."""
+    if token.revoked_at is not None:
+        raise Conflict("Token đã bị thu hồi.", {"token": ["Token đã bị thu hồi, hãy tạo token mới."]})
+    token.expires_at = utcnow() + _token_lifetime()
+    audit.record("token.renew", target=token, details={"user_id": token.user_id})
+
+
 def active_tokens(user):
+    """The user's tokens not revoked (expired ones too: their owner may renew them)."""
     return db.session.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                              ).scalars().all()
+                              .order_by(ApiToken.id)).scalars().all()
 
 
 def revoke_token(token):
@@ -154,14 +172,19 @@ def revoke_token(token):
         audit.record("token.revoke", target=token, details={"user_id": token.user_id})
 
 
+def revoke_tokens(user):
+    for token in active_tokens(user):
+        revoke_token(token)
+
+
 def user_for_token(secret):
-    """The active user behind a bearer token (platform lookup: the token says which tenant), or None."""
+    """The active user behind a live bearer token (platform lookup: the token says which tenant), or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     with platform_scope():
         token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
                                    ).scalar_one_or_none()
-        if token is None or token.revoked_at is not None or not token.user.active:
+        if token is None or token.revoked_at is not None or token.expired or not token.user.active:
             return None
         now = utcnow()
         # Touch last_used at most once a minute so a busy integration does not write on every call.

@@ -2,7 +2,17 @@
 from urllib.parse import urlsplit
 
 import pyotp
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -11,6 +21,7 @@ from core.clientip import hashed_client
 from core.crypto import decrypt_text, encrypt
 from core.errors import respond
 from core.extensions import db, limiter
+from core.i18n import localtime
 from core.permissions import ROLE_ACTIONS
 from core.tenancy import load, set_request_tenant
 from core.timeutil import utcnow
@@ -137,10 +148,16 @@ def logout():
 @bp.get("/app/account")
 @login_required
 def account():
+    return _account_page()
+
+
+def _account_page(new_token=None, status=200):
     tokens = services.active_tokens(current_user)
-    return render_template("tenants/account.html", tokens=tokens, form=TokenForm(), confirm=ConfirmForm(),
-                           role_labels=ROLE_LABELS,
-                           new_token=session.pop("new_token", None))
+    response = make_response(render_template("tenants/account.html", tokens=tokens, form=TokenForm(),
+                                             confirm=ConfirmForm(), role_labels=ROLE_LABELS, new_token=new_token),
+                             status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/app/account/tokens")
@@ -149,10 +166,21 @@ def create_token():
     form = TokenForm()
     if not form.validate_on_submit():
         return respond(422, fields=form.errors)
-    secret, _token = services.create_token(current_user, form.name.data)
+    secret, token = services.create_token(current_user, form.name.data)
     db.session.commit()
-    # Shown once, on the next page; never stored in plaintext.
-    session["new_token"] = secret
+    # Shown once, in this response only: never stored in plaintext, never put in the session cookie.
+    return _account_page(new_token=(secret, token))
+
+
+@bp.post("/app/account/tokens/<int:token_id>/renew")
+@login_required
+def renew_token(token_id):
+    token = load(ApiToken, token_id, user_id=current_user.id)
+    if token is None:
+        return respond(404)
+    services.renew_token(token)
+    db.session.commit()
+    flash(_("Đã gia hạn token đến %(day)s.", day=localtime(token.expires_at, "dd/MM/yyyy")), "success")
     return redirect(url_for("tenants.account"))
 
 

@@ -141,6 +141,7 @@ CASES = {
                                            platform=True),
     ("tenants.revoke_token", "POST"): Case("POST", "/app/account/tokens/{token}/revoke", None, "own", "token",
                                            F()),
+    ("tenants.renew_token", "POST"): Case("POST", "/app/account/tokens/{token}/renew", None, "own", "token", F()),
     ("platform.platform_tenants", "GET"): Case("GET", "/app/platform/tenants", "tenant.create", "platform",
                                                platform=True),
     ("platform.create_tenant", "POST"): Case("POST", "/app/platform/tenants", "tenant.create", "platform",
