@@ -1,7 +1,18 @@
 """Tenants (one province's police each), staff users, their memberships and API tokens."""
 from flask import g
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -73,6 +84,8 @@ class User(TenantScoped, UserMixin, db.Model):
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # encrypted
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The TOTP time step last accepted: a code of that step or an earlier one is never accepted again.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Bumped on deactivation or password reset: every session minted before it stops working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,12 +1,16 @@
 """Tenants, users, memberships and API tokens. Functions flush; the caller (request, CLI, job) commits."""
+import hmac
 import re
 from datetime import timedelta
+from functools import cache
 
+import pyotp
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit
-from core.crypto import hash_secret, new_secret
+from core.crypto import decrypt_text, hash_secret, new_secret
 from core.errors import Conflict, Invalid
 from core.extensions import db
 from core.permissions import ROLES
@@ -15,7 +19,7 @@ from core.timeutil import as_utc, utcnow
 from hierarchy.importer import province_or_invalid, short_name
 from hierarchy.maps import map_for
 from hierarchy.services import import_province, unit_by_code
-from tenants.models import ApiToken, LoginAttempt, Membership, Tenant, User, tenant_by_slug
+from tenants.models import ApiToken, Membership, Tenant, User, tenant_by_slug
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,6 +54,34 @@ def user_by_email(email):
     """Sign-in looks an e-mail up across tenants (e-mails are unique platform-wide): the named opt-out."""
     with platform_scope():
         return db.session.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+
+
+@cache
+def dummy_password_hash():
+    """A hash made like every user's (same method and cost), checked when there is no password to check.
+    Made once per process, when the app is created, so no sign-in pays for making it."""
+    return generate_password_hash(new_secret())
+
+
+def authenticate(email, password):
+    """The active user with this e-mail and password, or None. One password hash is checked whatever the
+    e-mail, so the time an answer takes does not tell a known e-mail from an unknown one."""
+    user = user_by_email(email)
+    stored = user.password_hash if user is not None and user.password_hash else dummy_password_hash()
+    matches = check_password_hash(stored, password or "")
+    return user if matches and user is not None and user.active and user.password_hash else None
+
+
+def verify_second_factor(user, code, at=None):
+    """Whether `code` is the user's TOTP code of the current time step or a neighbour, and of a step later than
+    the last one accepted: a code (or its step) already used never signs anyone in again."""
+    totp = pyotp.TOTP(decrypt_text(user.totp_secret))
+    current = totp.timecode(at or utcnow())
+    for step in (current - 1, current, current + 1):
+        if step > (user.totp_last_step or 0) and hmac.compare_digest(totp.generate_otp(step), code.strip()):
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def validate_password(password):
@@ -193,34 +225,4 @@ def user_for_token(secret):
             db.session.commit()
         return token.user
 
-
-# --- throttling of failed sign-ins -------------------------------------------------------------------------
-
-LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_CLIENT = 20
-
-
-def login_keys(email, client):
-    return [f"acct:{hash_secret('login|' + normalise_email(email))[:40]}", f"client:{client}"]
-
-
-def login_blocked(email, client):
-    since = utcnow() - LOGIN_WINDOW
-    account_key, client_key = login_keys(email, client)
-    counts = dict(db.session.execute(
-        select(LoginAttempt.key, func.count()).where(LoginAttempt.key.in_([account_key, client_key]),
-                                                     LoginAttempt.at >= since).group_by(LoginAttempt.key)).all())
-    return (counts.get(account_key, 0) >= MAX_FAILURES_PER_ACCOUNT
-            or counts.get(client_key, 0) >= MAX_FAILURES_PER_CLIENT)
-
-
-def note_login_failure(email, client):
-    for key in login_keys(email, client):
-        db.session.add(LoginAttempt(key=key))
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - LOGIN_WINDOW * 4))
-
-
-def clear_login_failures(email):
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == login_keys(email, "")[0]))
 

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from core import audit
-from core.clientip import hashed_client
 from core.crypto import decrypt_text, encrypt
 from core.errors import respond
 from core.extensions import db, limiter
@@ -25,7 +24,7 @@ from core.i18n import localtime
 from core.permissions import ROLE_ACTIONS
 from core.tenancy import load, set_request_tenant
 from core.timeutil import utcnow
-from tenants import services
+from tenants import services, throttle
 from tenants.auth import start_session
 from tenants.forms import ROLE_LABELS, ConfirmForm, LoginForm, TokenForm, TotpForm
 from tenants.models import ApiToken
@@ -62,22 +61,22 @@ def login():
         return redirect(url_for("core.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        client = hashed_client()
-        if services.login_blocked(form.email.data, client):
-            # Same answer whether or not the account exists.
-            return respond(429, _("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút."),
-                           headers={"Retry-After": "900"})
-        user = services.user_by_email(form.email.data)
-        if user is None or not user.active or not user.check_password(form.password.data):
-            services.note_login_failure(form.email.data, client)
-            if user is not None:
-                set_request_tenant(user.tenant_id)
-            audit.record("auth.login_failed", tenant_id=user.tenant_id if user else None, actor=(None, ""),
-                         details={"known_account": user is not None})
+        account = throttle.account_key(form.email.data)
+        held = _held_back(account, throttle.ACCOUNT, account)
+        if held is not None:
+            return held
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            known = services.user_by_email(form.email.data)
+            throttle.note_failure(account, throttle.client_key())
+            if known is not None:
+                set_request_tenant(known.tenant_id)
+            audit.record("auth.login_failed", tenant_id=known.tenant_id if known else None, actor=(None, ""),
+                         details={"known_account": known is not None})
             db.session.commit()
             flash(_("E-mail hoặc mật khẩu không đúng."), "error")
             return render_template("tenants/login.html", form=form), 200
-        services.clear_login_failures(form.email.data)
+        throttle.forget(account)
         if _needs_totp(user):
             session.clear()  # nothing of the anonymous session carries into the signed-in one
             session[PENDING_KEY] = user.get_id()
@@ -88,13 +87,28 @@ def login():
     return render_template("tenants/login.html", form=form)
 
 
+def _held_back(key, rule, account):
+    """A 429 while the client, or `key` of the account (unless this browser is the account's known device),
+    must still wait after failed attempts; None when the attempt may go on. The same answer for any e-mail."""
+    checks = [(throttle.client_key(), throttle.CLIENT)]
+    if not throttle.known_device(account):
+        checks.append((key, rule))
+    wait = throttle.wait_seconds(checks)
+    if not wait:
+        return None
+    return respond(429, _("Đăng nhập sai nhiều lần. Vui lòng thử lại sau %(seconds)s giây.", seconds=wait),
+                   headers={"Retry-After": str(wait)})
+
+
 def _complete_login(user, next_url):
     start_session(user)
     set_request_tenant(user.tenant_id)
     user.last_login_at = utcnow()
     audit.record("auth.login", target=user, tenant_id=user.tenant_id, actor=(user.id, user.email))
+    # Read before the commit expires the user: a platform admin's row is not reloaded outside a tenant scope.
+    account = throttle.account_key(user.email)
     db.session.commit()
-    return redirect(next_url or url_for("core.home"))
+    return throttle.remember_device(redirect(next_url or url_for("core.home")), account)
 
 
 def _pending_user():
@@ -118,12 +132,15 @@ def second_factor():
     secret = decrypt_text(user.totp_secret)
     form = TotpForm()
     if form.validate_on_submit():
-        if pyotp.TOTP(secret).verify(form.code.data.strip(), valid_window=1):
+        held = _held_back(throttle.second_factor_key(user), throttle.SECOND_FACTOR, throttle.account_key(user.email))
+        if held is not None:
+            return held
+        if services.verify_second_factor(user, form.code.data):
             if enrolling:
                 user.totp_enabled = True
                 audit.record("auth.totp_enrolled", target=user, actor=(user.id, user.email))
             return _complete_login(user, session.pop("login_next", None))
-        services.note_login_failure(user.email, hashed_client())
+        throttle.note_failure(throttle.second_factor_key(user), throttle.client_key())
         audit.record("auth.totp_failed", target=user, actor=(user.id, user.email))
         db.session.commit()
         flash(_("Mã xác thực không đúng."), "error")
