@@ -12,6 +12,7 @@ creating software, dates) in the copy staff see.
 import contextlib
 import hashlib
 import io
+import math
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -24,13 +25,22 @@ IMAGE_MAX_BYTES = 10 * 1024 * 1024
 VIDEO_MAX_BYTES = 100 * 1024 * 1024
 AUDIO_MAX_BYTES = 20 * 1024 * 1024
 PDF_MAX_BYTES = 20 * 1024 * 1024
-# Below Pillow's own bomb threshold, so an accepted image never even triggers its warning; ~200 MB as RGBA.
+# Per image (~200 MB as RGBA), checked from the header before anything is decoded. Pillow's own
+# decompression-bomb limit is set to the same, so every other use of Pillow in the process refuses such images.
 IMAGE_MAX_PIXELS = 50_000_000
+Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
+# Per request, for evidence (a citizen's form or API post may carry several files): pixels actually decoded.
+# Five phone photos (12 MP) fit; five 7000×7000 PNGs of a few hundred kilobytes do not.
+EVIDENCE_PIXELS_PER_REQUEST = 64_000_000
+# The staff copy of an evidence photo (the original is kept as sent): JPEG is decoded at a reduced scale, other
+# formats are reduced right after decoding, so the costly steps run on at most this size.
+EVIDENCE_MAX_SIDE = 4096
 THUMBNAIL_MAX_SIDE = 400
 
 _UNSUPPORTED = "Định dạng tệp không được hỗ trợ. Chỉ nhận ảnh JPEG, PNG, WebP hoặc video MP4."
 _TOO_LARGE = "Tệp quá lớn: ảnh tối đa 10 MB, video tối đa 100 MB."
 _TOO_MANY_PIXELS = "Ảnh có kích thước quá lớn: tối đa 50 triệu điểm ảnh."
+_TOO_MANY_PIXELS_IN_ALL = "Các ảnh gửi cùng lúc quá lớn. Vui lòng gửi ít ảnh hơn hoặc ảnh nhỏ hơn."
 _EVIDENCE_UNSUPPORTED = ("Định dạng tệp không được hỗ trợ. Chỉ nhận ảnh JPEG, PNG, WebP, video MP4, "
                          "ghi âm AMR, MP3, M4A hoặc tệp PDF.")
 EVIDENCE_TOO_LARGE = "Tệp quá lớn: ảnh tối đa 10 MB, video tối đa 100 MB, ghi âm và tệp PDF tối đa 20 MB."
@@ -122,11 +132,24 @@ def check_upload(
     return _check(source, image_max_bytes, video_max_bytes, evidence=False)
 
 
-def check_evidence(source: bytes | BinaryIO) -> CheckedMedia:
+class PixelBudget:
+    """The pixels one request (or job) may still decode; shared by the files it checks."""
+
+    def __init__(self, pixels: int = EVIDENCE_PIXELS_PER_REQUEST):
+        self.left = pixels
+
+    def spend(self, pixels: int) -> None:
+        if pixels > self.left:
+            raise MediaTooLargeError(_TOO_MANY_PIXELS_IN_ALL)
+        self.left -= pixels
+
+
+def check_evidence(source: bytes | BinaryIO, budget: PixelBudget | None = None) -> CheckedMedia:
     """Accept what a tip may carry: an image or video as `check_upload` does, or audio (kind "audio") or a
-    PDF (kind "document"), each up to 20 MB. Refusals name the wider set of formats."""
+    PDF (kind "document"), each up to 20 MB. Refusals name the wider set of formats. Images are decoded
+    reduced (`EVIDENCE_MAX_SIDE`) within `budget` (pass one budget for every file of a request)."""
     try:
-        return _check(source, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, evidence=True)
+        return _check(source, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES, evidence=True, budget=budget or PixelBudget())
     except MediaError as error:
         if not error.generic:
             raise
@@ -134,13 +157,14 @@ def check_evidence(source: bytes | BinaryIO) -> CheckedMedia:
         raise type(error)(wider) from None
 
 
-def _check(source: bytes | BinaryIO, image_max_bytes: int, video_max_bytes: int, *, evidence: bool) -> CheckedMedia:
+def _check(source: bytes | BinaryIO, image_max_bytes: int, video_max_bytes: int, *, evidence: bool,
+           budget: PixelBudget | None = None) -> CheckedMedia:
     stream = io.BytesIO(source) if isinstance(source, (bytes, bytearray, memoryview)) else source
     head = _read_at_most(stream, _SNIFF_BYTES)
     image_format = _sniff_image(head)
     if image_format is not None:
         original = head + _read_within_limit(stream, image_max_bytes - len(head))
-        return _check_image(original, image_format)
+        return _check_image(original, image_format, budget, EVIDENCE_MAX_SIDE if evidence else None)
     if _is_iso_media_header(head):
         limit = AUDIO_MAX_BYTES if _major_brand(head) in _AUDIO_BRANDS else video_max_bytes
         original = head + _read_within_limit(stream, limit - len(head))
@@ -181,16 +205,29 @@ def _sniff_image(head: bytes) -> _ImageFormat | None:
     return None
 
 
-def _check_image(original: bytes, image_format: _ImageFormat) -> CheckedMedia:
+def _check_image(original: bytes, image_format: _ImageFormat, budget: PixelBudget | None = None,
+                 max_side: int | None = None) -> CheckedMedia:
+    """Re-encode an image; with `max_side`, the result is at most that large and the decoding is reduced
+    (JPEG's DCT scaling; other formats a box reduction right after decoding), and `budget` is charged the
+    pixels decoded, before decoding."""
     try:
         with Image.open(io.BytesIO(original), formats=image_format.pillow_names[:1]) as opened:
             if opened.format not in image_format.pillow_names:
                 raise UnsupportedMediaError()
             if opened.width * opened.height > IMAGE_MAX_PIXELS:
                 raise MediaTooLargeError(_TOO_MANY_PIXELS)
+            if max_side is not None and opened.format in ("JPEG", "MPO"):
+                # JPEG decodes at 1/2, 1/4 or 1/8 scale: the smallest whose longer side is still over max_side / 2
+                scale = max_side / 2 / max(opened.size)
+                opened.draft(opened.mode, (math.ceil(opened.width * scale), math.ceil(opened.height * scale)))
+            if budget is not None:
+                budget.spend(opened.width * opened.height)
             opened.load()
             _make_upright(opened)
-            picture = _clean_copy(opened, image_format)
+            reduced = _reduce(opened, max_side) if max_side is not None else opened
+            picture = _clean_copy(reduced, image_format)
+            if max_side is not None:
+                picture = _shrink(picture, max_side)
         data = _encode(picture, image_format)
         thumbnail = _encode(_shrink(picture, THUMBNAIL_MAX_SIDE), image_format)
     except MediaError:
@@ -244,6 +281,13 @@ def _to_srgb(image: Image.Image) -> Image.Image:
         return ImageCms.profileToProfile(image, source, _SRGB, outputMode=output_mode)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return image
+
+
+def _reduce(image: Image.Image, max_side: int) -> Image.Image:
+    """A cheap whole-factor box reduction to at most `max_side`, so colour conversion and encoding work on the
+    reduced pixels (as JPEG's reduced decoding does, the result is over half of `max_side`)."""
+    factor = math.ceil(max(image.size) / max_side)
+    return image.reduce(factor) if factor >= 2 else image
 
 
 def _shrink(image: Image.Image, max_side: int) -> Image.Image:

@@ -15,6 +15,7 @@ from core.media import (
     EVIDENCE_TOO_LARGE,
     VIDEO_MAX_BYTES,
     MediaTooLargeError,
+    PixelBudget,
     UnsupportedMediaError,
     check_evidence,
 )
@@ -31,13 +32,19 @@ def private_storage():
     return EncryptedStorage(_files(), encrypt, decrypt)
 
 
-def check_file(source):
+def check_files(sources):
+    """[(original bytes, CheckedMedia)] for the files of one request, sharing one budget of decoded pixels."""
+    budget = PixelBudget()
+    return [check_file(source, budget) for source in sources]
+
+
+def check_file(source, budget=None):
     """(original bytes, CheckedMedia) for an upload, or 413/415 naming the `files` field."""
     original = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else source.read(VIDEO_MAX_BYTES + 1)
     try:
         if len(original) > VIDEO_MAX_BYTES:
             raise MediaTooLargeError(EVIDENCE_TOO_LARGE)
-        return original, check_evidence(original)
+        return original, check_evidence(original, budget)
     except MediaTooLargeError as error:
         raise TooLarge(error.message, fields={"files": [error.message]}) from None
     except UnsupportedMediaError as error:

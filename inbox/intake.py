@@ -26,7 +26,7 @@ from inbox.constants import (
     SEVERITIES,
 )
 from inbox.deadlines import schedule_checks, set_deadlines
-from inbox.evidence import check_file, store_evidence
+from inbox.evidence import check_file, check_files, store_evidence
 from inbox.history import record_history
 from inbox.models import Tip, TipMessage
 from inbox.notify import notify, notify_unit, notify_urgent
@@ -75,7 +75,7 @@ def submit_tip(unit, category, description, severity=None, place="", contact_nam
                files=(), channel="web", at=None):
     """A tip sent to `unit` from the web form or the API. `files` are bytes or readable streams."""
     validate_submission(category, description, severity, place, contact_name, contact_phone, files)
-    checked = [check_file(source) for source in files]
+    checked = check_files(files)
     # A vault record of its own, whatever the phone: anyone can type any number, so matching it to an earlier
     # reporter would show staff the same pseudonym (a phone confirmed without a reveal) and let a stranger
     # change what that reporter's reveal says. The blind index keeps the link for the audited reveal.
@@ -160,7 +160,7 @@ def add_reporter_message(tip, body, external_id=None, files=(), at=None):
         existing = message_by_external_id(external_id)
         if existing is not None:
             return existing
-    checked = [check_file(source) for source in files]
+    checked = check_files(files)
     at = at or utcnow()
     message = TipMessage(tip_id=tip.id, direction="in", author_kind="reporter", body=body,
                          external_id=str(external_id) if external_id else None, created_at=at)
