@@ -1,4 +1,4 @@
-"""Where uploaded files live: one small interface, a local-directory store, and an encrypting wrapper.
+"""Where uploaded files live: one small interface, a local-directory store, and encrypting wrappers.
 
 Keys are relative, '/'-separated paths chosen by the caller (e.g. ``posts/3/9f2c.jpg``). They are validated
 strictly, so a key can never name a file outside the store's root, whatever the store is backed by.
@@ -9,6 +9,7 @@ import io
 import os
 import re
 import shutil
+import struct
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -147,3 +148,135 @@ class EncryptedStorage(Storage):
     def size(self, key: str) -> int:
         """The plaintext size; this decrypts the object, since ciphertext length is not the file's."""
         return len(self.read(key))
+
+
+class StreamingEncryptedStorage(Storage):
+    """Encrypts objects of any size in constant memory (report exports of hundreds of MB).
+
+    The object is cut into `chunk_size` plaintext chunks, each a Fernet token (the same keys and rotation as
+    `EncryptedStorage`) over its index, a last-chunk flag and its bytes, stored with its length:
+    ``MAGIC · chunk size · (length · token)*``. Fernet authenticates each chunk; the index and the flag inside it
+    make a reordered, repeated, cut-short or extended file fail to read instead of reading as something else.
+    Every chunk but the last has the same length, so chunk `n` starts at a computable offset.
+    """
+
+    MAGIC = b"KNS1"
+    _HEADER = struct.Struct(">4sI")
+    _LENGTH = struct.Struct(">I")
+    _CHUNK_HEAD = struct.Struct(">QB")
+
+    def __init__(self, inner: Storage, encrypt: Callable[[bytes], bytes], decrypt: Callable[[bytes], bytes],
+                 chunk_size: int = 1024 * 1024):
+        self.inner = inner
+        self._encrypt = encrypt
+        self._decrypt = decrypt
+        self.chunk_size = chunk_size
+
+    def save(self, key: str, data: bytes | BinaryIO) -> str:
+        source = io.BytesIO(bytes(data)) if isinstance(data, (bytes, bytearray, memoryview)) else data
+        return self.inner.save(key, _EncryptingReader(self, source))
+
+    def _sealed(self, index: int, last: bool, chunk: bytes) -> bytes:
+        token = self._encrypt(self._CHUNK_HEAD.pack(index, last) + chunk)
+        return self._LENGTH.pack(len(token)) + token
+
+    def open(self, key: str) -> BinaryIO:
+        return io.BufferedReader(_DecryptingReader(self, self.inner.open(key)), buffer_size=self.chunk_size)
+
+    def read(self, key: str) -> bytes:
+        with self.open(key) as stored:
+            return stored.read()
+
+    def delete(self, key: str) -> None:
+        self.inner.delete(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+    def size(self, key: str) -> int:
+        """The plaintext size (every chunk is decrypted: a size is only trusted once it has been read whole)."""
+        with self.open(key) as stored:
+            return sum(len(block) for block in iter(lambda: stored.read(self.chunk_size), b""))
+
+
+class _EncryptingReader(io.RawIOBase):
+    """The encrypted form of a plaintext stream, produced one chunk at a time as it is read."""
+
+    def __init__(self, storage: StreamingEncryptedStorage, source: BinaryIO):
+        self.storage, self.source = storage, source
+        self.pending = storage._HEADER.pack(storage.MAGIC, storage.chunk_size)
+        self.index, self.done = 0, False
+        self.next_chunk = self._read_chunk()
+
+    def readable(self) -> bool:
+        return True
+
+    def _read_chunk(self) -> bytes:
+        return _read_exactly(self.source, self.storage.chunk_size)
+
+    def readinto(self, buffer) -> int:
+        while not self.pending and not self.done:
+            chunk, self.next_chunk = self.next_chunk, self._read_chunk()
+            last = not self.next_chunk
+            self.pending = self.storage._sealed(self.index, last, chunk)
+            self.index += 1
+            self.done = last
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+class _DecryptingReader(io.RawIOBase):
+    """Plaintext of a stored object, one authenticated chunk at a time; any tampering raises ValueError."""
+
+    def __init__(self, storage: StreamingEncryptedStorage, stored: BinaryIO):
+        self.storage, self.stored = storage, stored
+        magic, chunk_size = storage._HEADER.unpack(_read_exactly(stored, storage._HEADER.size).ljust(8, b"\0"))
+        if magic != storage.MAGIC:
+            raise ValueError("not an encrypted object of this store")
+        self.chunk_size = chunk_size
+        self.pending, self.index, self.done = b"", 0, False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self) -> bytes:
+        length = _read_exactly(self.stored, self.storage._LENGTH.size)
+        if len(length) < self.storage._LENGTH.size:
+            raise ValueError("encrypted object cut short")
+        token = _read_exactly(self.stored, self.storage._LENGTH.unpack(length)[0])
+        try:
+            plain = self.storage._decrypt(token)
+        except Exception as exc:  # whatever the cipher raises for a token that does not authenticate
+            raise ValueError("encrypted object's chunk does not authenticate") from exc
+        index, last = self.storage._CHUNK_HEAD.unpack(plain[:self.storage._CHUNK_HEAD.size])
+        if index != self.index:
+            raise ValueError("encrypted object's chunks out of order")
+        if last and self.stored.read(1):
+            raise ValueError("encrypted object extended past its last chunk")
+        self.index, self.done = index + 1, bool(last)
+        return plain[self.storage._CHUNK_HEAD.size:]
+
+    def readinto(self, buffer) -> int:
+        while not self.pending and not self.done:
+            self.pending = self._next_chunk()
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def close(self) -> None:
+        self.stored.close()
+        super().close()
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    parts, remaining = [], size
+    while remaining:
+        part = stream.read(remaining)
+        if not part:
+            break
+        parts.append(part)
+        remaining -= len(part)
+    return b"".join(parts)

@@ -99,6 +99,7 @@ def download_export(export_id):
     db.session.commit()
     response = send_file(stream, mimetype=MEDIA_TYPES[export.format], as_attachment=True,
                          download_name=export.file_name, max_age=0)
+    response.content_length = export.size
     response.headers["X-Content-SHA256"] = export.sha256
     response.headers["Cache-Control"] = "private, no-store"
     return response

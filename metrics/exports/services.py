@@ -7,12 +7,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
-from core.errors import Invalid, NotFound
+from core.crypto import decrypt, encrypt
+from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.jobs import enqueue
-from core.permissions import require
+from core.permissions import can, require
 from core.reports import report_types
-from core.storage import LocalStorage
+from core.storage import LocalStorage, StreamingEncryptedStorage
 from core.tenancy import load
 from core.timeutil import local_today
 from core.transaction import after_commit
@@ -27,7 +28,10 @@ DEFAULT_RANGE_DAYS = 30
 
 
 def private_storage():
-    return LocalStorage(current_app.config["PRIVATE_ROOT"])
+    """Finished files, encrypted at rest like evidence (in constant memory: a register may be hundreds of MB)
+    and readable by the app's own user only."""
+    return StreamingEncryptedStorage(LocalStorage(current_app.config["PRIVATE_ROOT"], file_mode=0o600), encrypt,
+                                     decrypt)
 
 
 def export_ttl():
@@ -101,8 +105,12 @@ def own_export(user, export_id):
 
 
 def open_download(user, export_id):
-    """(export, readable file) for the requester of a finished, unexpired export; audited."""
+    """(export, readable file) for the requester of a finished, unexpired export, who still holds the rights
+    it was made with (403 once they lost them); audited."""
     export = own_export(user, export_id)
+    report = report_types().get(export.report)
+    if report is None or not (can(user, "export.create", export.unit) and can(user, report.action, export.unit)):
+        raise Forbidden(_("Bạn không còn quyền tải tệp xuất này."))
     if export.status == "expired":
         raise NotFound(_("Tệp đã hết hạn và đã bị xoá; hãy xuất lại."), code="expired")
     if export.status != "done" or not export.file_key:
