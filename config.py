@@ -54,6 +54,8 @@ class Config:
         self.ZALO_MEDIA_HOSTS = _list(env.get("ZALO_MEDIA_HOSTS")) or ["zdn.vn", "dlfl.vn", "zadn.vn"]
         # Test-only: lets media be fetched from loopback (the fake Zalo). Production refuses it.
         self.ZALO_ALLOW_PRIVATE_MEDIA = _bool(env.get("ZALO_ALLOW_PRIVATE_MEDIA"))
+        # A webhook delivery dated further than this from now (either way) is refused; 0 turns the check off.
+        self.ZALO_WEBHOOK_MAX_AGE_SECONDS = int(env.get("ZALO_WEBHOOK_MAX_AGE_SECONDS", "900"))
         self.MEDIA_ROOT = env.get("MEDIA_ROOT", str(BASE_DIR / "instance" / "media"))
         self.PRIVATE_ROOT = env.get("PRIVATE_ROOT", str(BASE_DIR / "instance" / "private"))
         self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
@@ -66,6 +68,9 @@ class Config:
         self.RATELIMIT_PUBLIC_TIPS = env.get("RATELIMIT_PUBLIC_TIPS", "10 per minute;60 per hour")
         self.RATELIMIT_FOLLOWUP = env.get("RATELIMIT_FOLLOWUP", "20 per minute")
         self.RATELIMIT_LOGIN = env.get("RATELIMIT_LOGIN", "10 per minute")
+        # Per client address: every delivery (Zalo's servers send them all), and refused ones (forgeries).
+        self.RATELIMIT_ZALO_WEBHOOK = env.get("RATELIMIT_ZALO_WEBHOOK", "3000 per minute")
+        self.RATELIMIT_ZALO_WEBHOOK_REFUSED = env.get("RATELIMIT_ZALO_WEBHOOK_REFUSED", "60 per minute")
         self.RATELIMIT_ENABLED = _bool(env.get("RATELIMIT_ENABLED"), True)
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.REQUIRE_TOTP = _bool(env.get("REQUIRE_TOTP"), self.APP_ENV == "production")

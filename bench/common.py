@@ -146,6 +146,7 @@ def server_env(database=BENCH_DATABASE, redis=True, **extra):
     """Environment of the product under benchmark: its database, Redis, raised public rate limits."""
     env = {"DATABASE_URL": database_url(database), "APP_ENV": "development",
            "RATELIMIT_PUBLIC_TIPS": "1000000 per minute", "RATELIMIT_FOLLOWUP": "1000000 per minute",
+           "RATELIMIT_ZALO_WEBHOOK": "1000000 per minute",
            "MEDIA_ROOT": str(BENCH_DIR / "results" / "media.tmp"),
            "PRIVATE_ROOT": str(BENCH_DIR / "results" / "private.tmp"),
            "AUDIT_ANCHOR_DIR": str(BENCH_DIR / "results" / "anchors.tmp"),

@@ -1,8 +1,10 @@
 """Request-wide protections: CSRF for forms and cookie-authenticated API writes, and security headers."""
+import re
+
 from flask import current_app, request
 from flask_wtf.csrf import CSRFError
 
-from core.errors import Invalid, respond
+from core.errors import AppError, Invalid, respond
 from core.extensions import csrf
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -32,6 +34,35 @@ def check_csrf():
     if request.blueprint in CSRF_EXEMPT_BLUEPRINTS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     csrf.protect()
+
+
+MAX_JSON_DEPTH = 32  # our bodies nest three deep, Zalo's events six
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_too_deep(raw, limit=MAX_JSON_DEPTH):
+    """Whether a JSON text nests arrays and objects deeper than `limit`. Parsers recurse per level, so a body of
+    a hundred thousand brackets would exhaust the stack (a RecursionError, a server error) before any check."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(raw):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def refuse_deep_json():
+    """A JSON body nested beyond reason is a 400, before any parser sees it. Webhooks read their raw body
+    themselves (their signature is over its exact bytes) and ask `json_too_deep` on their own."""
+    if request.is_json and not request.path.startswith("/webhooks/") and json_too_deep(request.get_data(cache=True)):
+        raise AppError("Nội dung JSON lồng nhau quá sâu.", fields={"_body": [
+            f"Tối đa {MAX_JSON_DEPTH} cấp lồng nhau."]}, status=400)
 
 
 def refuse_nul_characters():
@@ -64,6 +95,7 @@ def add_security_headers(response):
 
 def init_security(app):
     app.before_request(check_csrf)
+    app.before_request(refuse_deep_json)
     app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
 

@@ -38,7 +38,8 @@ def config(tenant, app_id, app_secret, oa_secret_key):
     """Store a tenant's Zalo app (secrets encrypted)."""
     with tenant_scope(tenant.id):
         try:
-            app = services.configure_app(app_id, app_secret, oa_secret_key)
+            # The operator of the deployment vouches for the app: verified at once.
+            app = services.configure_app(app_id, app_secret, oa_secret_key, verified=True)
         except AppError as error:
             db.session.rollback()
             _explain(error)
@@ -78,7 +79,7 @@ def link(unit_code, tenant, oa_id):
 @click.option("--fresh", is_flag=True, help="msg_id và thời điểm mới, để gửi lại cùng một tệp.")
 @click.option("--sender", default=None, help="Mã Zalo của người dân (thay cho mã trong tệp).")
 def simulate(file, unit_code, tenant, url, fresh, sender):
-    """Sign an event file with the tenant's keys and post it to the webhook."""
+    """Sign an event file with the tenant's keys, dated now, and post it to the webhook."""
     tenant_id = tenant.id if tenant else _only_zalo_tenant()
     with tenant_scope(tenant_id):
         app = services.tenant_app()
@@ -88,7 +89,8 @@ def simulate(file, unit_code, tenant, url, fresh, sender):
         if unit is None or not unit.zalo_oa_id:
             fail(f"đơn vị '{unit_code}' không có hoặc chưa liên kết OA (flask zalo link).")
         try:
-            body = build_body(file.read_bytes(), app.app_id, unit.zalo_oa_id, fresh=fresh, citizen=sender)
+            body = build_body(file.read_bytes(), app.app_id, unit.zalo_oa_id, fresh=fresh, citizen=sender,
+                              dated_now=True)
         except ValueError:
             fail(f"{file} không phải một sự kiện JSON.")
         body, signature = signed(body, app)

@@ -48,7 +48,7 @@ def seed(app, tenant_id=None, **_kwargs):
         return
     with tenant_scope(tenant_id):
         if tenant_app() is None:
-            configure_app(DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEMO_OA_SECRET_KEY)
+            configure_app(DEFAULT_APP_ID, DEFAULT_APP_SECRET, DEMO_OA_SECRET_KEY, verified=True)
         for code, oa_id in DEMO_OAS:
             unit = unit_by_code(code)
             if unit is not None and unit.zalo_oa_id != oa_id:

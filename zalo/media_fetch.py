@@ -133,7 +133,7 @@ class MediaFetcher:
         ip = _parse(address)
         if ip.is_loopback:
             return self.allow_private
-        return ip.is_global and not ip.is_multicast
+        return ip.is_global and not (ip.is_multicast or ip.is_reserved or getattr(ip, "is_site_local", False))
 
     def _connect(self, target: _Target) -> http.client.HTTPConnection:
         if target.scheme == "https":
@@ -195,9 +195,19 @@ def _normalise_host(host: str) -> str:
     return host.strip().rstrip(".").lower()
 
 
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits and reach it: NAT64 (RFC 6052's well-known
+# prefix and RFC 8215's local-use one) and the deprecated IPv4-compatible form (::a.b.c.d).
+_IPV4_CARRIERS = tuple(ipaddress.ip_network(prefix) for prefix in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96"))
+
+
 def _parse(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
-    """The address, unwrapped when it is IPv4 inside IPv6 (::ffff:a.b.c.d, 6to4) so its real kind is judged."""
+    """The address, unwrapped when it is IPv4 inside IPv6 (::ffff:a.b.c.d, 6to4, NAT64, ::a.b.c.d) so its
+    real kind is judged: NAT64 of 169.254.169.254 is the metadata service. (Teredo, 2001::/32, is not public.)"""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        return ip.ipv4_mapped or ip.sixtofour or ip
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if any(ip in network for network in _IPV4_CARRIERS) and int(ip) > 1:  # "::" and "::1" are themselves
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip

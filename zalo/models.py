@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,13 +32,21 @@ def last4(secret):
 
 @encrypted_columns("app_secret_enc", "oa_secret_key_enc", label="bản ghi Zalo")
 class ZaloApp(TenantScoped, db.Model):
-    """A tenant's Zalo app: every OA of the province authorises this one app, which has one webhook URL."""
+    """A tenant's Zalo app: every OA of the province authorises this one app, which has one webhook URL.
+
+    An app id is anyone's to type, so a configured app is only a claim until Zalo accepts its secret (the
+    OAuth code exchange of an OA connection, or the operator's `flask zalo config`): `verified_at`. Only a
+    verified app id is unique platform-wide, so a claim on another province's app id blocks nobody."""
 
     __tablename__ = "zalo_apps"
-    __table_args__ = (UniqueConstraint("tenant_id"),)
+    __table_args__ = (UniqueConstraint("tenant_id"),
+                      Index("uq_zalo_apps_verified_app_id", "app_id", unique=True,
+                            postgresql_where=text("verified_at IS NOT NULL"),
+                            sqlite_where=text("verified_at IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    app_id: Mapped[str] = mapped_column(String(32), unique=True)
+    app_id: Mapped[str] = mapped_column(String(32), index=True)
+    verified_at: Mapped[object | None] = mapped_column(DateTime(timezone=True), nullable=True)
     app_secret_enc: Mapped[bytes] = mapped_column(LargeBinary)
     oa_secret_key_enc: Mapped[bytes] = mapped_column(LargeBinary)
     app_secret_last4: Mapped[str] = mapped_column(String(4), default="")

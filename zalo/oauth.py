@@ -22,7 +22,7 @@ from zalo import outbox, processing, tokens
 from zalo.client import OAUTH_PERMISSION_PATH, code_challenge_for, make_code_verifier
 from zalo.errors import AuthorizationRejected, ZaloError
 from zalo.models import OaConnection
-from zalo.services import client, connection_for_unit, link_unit, tenant_app
+from zalo.services import client, connection_for_unit, link_unit, mark_verified, tenant_app
 
 PENDING_FOR = timedelta(minutes=30)
 CALLBACK_PATH = "/app/zalo/callback"
@@ -130,6 +130,8 @@ def finish(connection, code, oa_id=None):
                        "Hãy kết nối lại.") from None
     except ZaloError:
         raise Conflict("Không liên lạc được với Zalo. Vui lòng thử lại sau ít phút.") from None
+    # Zalo accepted the app secret with the code: the proof that the app id is this tenant's.
+    mark_verified(app)
     newly_linked = unit.zalo_oa_id != oa_id
     if newly_linked:
         connection = link_unit(unit, oa_id)

@@ -30,15 +30,44 @@ def tenant_app():
     return db.session.execute(select(ZaloApp)).scalar_one_or_none()
 
 
-def app_by_app_id(app_id):
-    """The app (of any tenant) with this Zalo app id: the webhook learns the tenant from it."""
+def verified_app(app_id):
+    """The app (of any tenant) whose claim on this Zalo app id Zalo has confirmed, or None."""
     with platform_scope():
-        return db.session.execute(select(ZaloApp).where(ZaloApp.app_id == str(app_id))).scalar_one_or_none()
+        return db.session.execute(select(ZaloApp).where(ZaloApp.app_id == str(app_id),
+                                                        ZaloApp.verified_at.is_not(None))).scalar_one_or_none()
 
 
-def configure_app(app_id, app_secret=None, oa_secret_key=None):
+def apps_for_webhook(app_id):
+    """The apps a delivery for this app id may belong to: the verified one; before any is, every tenant's
+    claim (the delivery's signature then picks the claim whose OA secret key made it)."""
+    verified = verified_app(app_id)
+    if verified is not None:
+        return [verified]
+    with platform_scope():
+        return db.session.execute(select(ZaloApp).where(ZaloApp.app_id == str(app_id)).order_by(ZaloApp.id)
+                                  ).scalars().all()
+
+
+def mark_verified(app):
+    """Zalo accepted the app's secret (an OAuth code exchange): the app id is this tenant's from now on."""
+    if app.verified_at is not None:
+        return app
+    owner = verified_app(app.app_id)
+    if owner is not None and owner.id != app.id:
+        raise Conflict("Ứng dụng Zalo này đã được xác minh cho một đơn vị khác.",
+                       fields={"app_id": ["Đã được dùng trên nền tảng."]})
+    app.verified_at = utcnow()
+    db.session.flush()
+    audit.record("zalo.app_verified", target=app, details={"app_id": app.app_id})
+    return app
+
+
+def configure_app(app_id, app_secret=None, oa_secret_key=None, verified=False):
     """Create or update the current tenant's app. Empty secrets keep the stored ones (the settings form
-    never shows them back); a new app needs both. Audited without the secrets."""
+    never shows them back); a new app needs both. Audited without the secrets.
+
+    A new app id is a claim until Zalo accepts its secret (`mark_verified`), except from an operator's command
+    (`verified=True`); an app id another tenant has verified is refused."""
     app_id = (app_id or "").strip()
     app_secret, oa_secret_key = (app_secret or "").strip(), (oa_secret_key or "").strip()
     existing = tenant_app()
@@ -54,11 +83,13 @@ def configure_app(app_id, app_secret=None, oa_secret_key=None):
             fields[name] = ["Độ dài không hợp lệ."]
     if fields:
         raise Invalid("Cấu hình Zalo không hợp lệ.", fields=fields)
-    owner = app_by_app_id(app_id)
+    owner = verified_app(app_id)
     if owner is not None and (existing is None or owner.id != existing.id):
         raise Conflict("Ứng dụng Zalo này đã được một đơn vị khác sử dụng.",
                        fields={"app_id": ["Đã được dùng trên nền tảng."]})
     app = existing or ZaloApp(app_id=app_id)
+    if app.app_id != app_id:
+        app.verified_at = None  # another app: its own proof is needed
     changed = [name for name, value in (("app_id", app_id != app.app_id), ("app_secret", app_secret),
                                         ("oa_secret_key", oa_secret_key)) if value]
     app.app_id = app_id
@@ -72,6 +103,8 @@ def configure_app(app_id, app_secret=None, oa_secret_key=None):
         changed = ["app_id", "app_secret", "oa_secret_key"]
     db.session.flush()
     audit.record("zalo.config", target=app, details={"app_id": app_id, "changed": changed})
+    if verified:
+        mark_verified(app)
     return app
 
 

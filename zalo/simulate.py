@@ -8,10 +8,11 @@ from zalo import events
 from zalo.signature import signature_header_value
 
 
-def build_body(raw, app_id, oa_id, fresh=False, citizen=None):
+def build_body(raw, app_id, oa_id, fresh=False, citizen=None, dated_now=False):
     """The event's bytes with the app id, the OA id and optionally the citizen replaced; `fresh` gives it a
-    new msg_id and the current time, so the same file can be delivered again. Unchanged files keep their
-    exact bytes (and so their signature)."""
+    new msg_id and the current time, so the same file can be delivered again; `dated_now` the current time
+    only (the webhook refuses a delivery dated outside its window). Unchanged files keep their exact bytes
+    (and so their signature)."""
     payload = json.loads(raw)
     original = json.loads(raw)
     name = str(payload.get("event_name") or "")
@@ -27,6 +28,7 @@ def build_body(raw, app_id, oa_id, fresh=False, citizen=None):
         message = payload.get("message")
         if isinstance(message, dict) and "msg_id" in message:
             message["msg_id"] = secrets.token_hex(10)
+    if fresh or dated_now:
         now = int(time.time() * 1000)
         payload["timestamp"] = str(now) if isinstance(payload.get("timestamp"), str) else now
     if payload == original:

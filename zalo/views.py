@@ -72,7 +72,8 @@ def save_app():
         _flash_refusal(error)
         return redirect(url_for("zalo.settings"))
     db.session.commit()
-    flash(_("Đã lưu cấu hình ứng dụng Zalo."), "success")
+    flash(_("Đã lưu cấu hình ứng dụng Zalo.") if tenant_app().verified_at else
+          _("Đã lưu cấu hình ứng dụng Zalo (chưa xác minh: kết nối một Zalo OA để xác minh)."), "success")
     return redirect(url_for("zalo.settings"))
 
 

@@ -1,14 +1,19 @@
 """`POST /webhooks/zalo`: verify, store, enqueue, answer 200 — well inside Zalo's 2 s, with no outbound call.
 
-Order of checks: size (413), JSON (400), app id (404), signature over the raw bytes (401, nothing stored).
+Order of checks: size (413), JSON nesting and syntax (400), then one answer, 401, for anything not proven to
+come from Zalo for a configured app: an unknown app id, a bad or missing signature over the raw bytes, or a
+signed timestamp outside `ZALO_WEBHOOK_MAX_AGE_SECONDS` of now (a recorded delivery replayed later). Nothing
+is stored then, and the answer does not tell which app ids exist. Refused deliveries are rate limited per
+client (`RATELIMIT_ZALO_WEBHOOK_REFUSED`), every delivery too (`RATELIMIT_ZALO_WEBHOOK`).
 A known app whose OA is not linked yet, or an event we do not handle, is still stored and answered 200:
 Zalo may disable a webhook that refuses deliveries. The unique de-duplication key makes a retried delivery
 an `INSERT .. ON CONFLICT DO NOTHING` that inserts nothing, so a duplicate answers 200 and changes nothing.
 
-Each process keeps the apps' OA secret keys it has read (decrypted) for `KEY_TTL` seconds, so a delivery costs
-no lookup: a signature that fails under a kept key is checked again under the stored one (a key just changed
-by `flask zalo config` or the settings page works at once), a write to an app in this process forgets its key,
-and other processes stop accepting a replaced key within `KEY_TTL`.
+Each process keeps the apps' OA secret keys it has read (decrypted) for `KEY_TTL` seconds, unknown app ids
+included, so a delivery costs no lookup: a signature that fails under a kept key is checked again under the
+stored one (a key just changed by `flask zalo config` or the settings page works at once) at most once per
+`KEY_RETRY` seconds, so forged deliveries cannot make every request read the keys; a write to an app in this
+process forgets its key, and other processes stop accepting a replaced key within `KEY_TTL`.
 """
 import json
 import logging
@@ -20,19 +25,21 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.crypto import encrypt
-from core.errors import AppError, NotFound, TooLarge
-from core.extensions import db
+from core.errors import AppError, TooLarge
+from core.extensions import db, limiter
 from core.jobs import enqueue
-from core.security import csrf_exempt
+from core.security import csrf_exempt, json_too_deep
 from core.tenancy import set_request_tenant
 from core.timeutil import utcnow
 from zalo import events
 from zalo.models import WebhookDelivery, ZaloApp
-from zalo.services import app_by_app_id
+from zalo.services import apps_for_webhook
 from zalo.signature import SIGNATURE_HEADER, verify_signature
 
 MAX_BODY_BYTES = 1024 * 1024
 KEY_TTL = 60.0
+KEY_RETRY = 5.0
+KEPT_APP_IDS = 4096  # forged deliveries name random app ids: the negative cache must not grow without end
 
 log = logging.getLogger(__name__)
 bp = csrf_exempt(Blueprint("zalo_webhook", __name__, url_prefix="/webhooks"))
@@ -40,6 +47,9 @@ bp = csrf_exempt(Blueprint("zalo_webhook", __name__, url_prefix="/webhooks"))
 
 class Unauthorized(AppError):
     status = 401
+
+
+NOT_FROM_ZALO = "Không xác thực được sự kiện."
 
 
 def read_body():
@@ -52,16 +62,29 @@ def read_body():
     return raw
 
 
+def _limit():
+    return current_app.config["RATELIMIT_ZALO_WEBHOOK"]
+
+
+def _refused_limit():
+    return current_app.config["RATELIMIT_ZALO_WEBHOOK_REFUSED"]
+
+
 @bp.post("/zalo")
+@limiter.limit(_limit)
+@limiter.limit(_refused_limit, deduct_when=lambda response: response.status_code in (400, 401))
 def receive():
     raw = read_body()
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        payload = None
+    payload = None
+    if not json_too_deep(raw):
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            payload = None
     if not isinstance(payload, dict):
         raise AppError("Nội dung không phải JSON hợp lệ.", status=400)
     app = verified_app(events.as_id(payload.get("app_id")), raw, request.headers.get(SIGNATURE_HEADER))
+    check_fresh(payload)
     set_request_tenant(app.tenant_id)
     event_name = str(payload.get("event_name") or "unknown")[:64]
     delivery_id = store_delivery(app.tenant_id, app.app_id, event_name, payload, raw)
@@ -72,41 +95,51 @@ def receive():
     return {"status": "ok", "duplicate": delivery_id is None}
 
 
+def check_fresh(payload):
+    """The signed `timestamp` (ms) lies within the window around now, else the same 401 as a forgery."""
+    window = current_app.config["ZALO_WEBHOOK_MAX_AGE_SECONDS"]
+    if not window:
+        return
+    sent_ms = events.event_ms(payload)
+    if sent_ms is None or abs(time.time() * 1000 - sent_ms) > window * 1000:
+        log.warning("zalo webhook: delivery dated outside the %s s window refused", window)
+        raise Unauthorized(NOT_FROM_ZALO)
+
+
 class WebhookKey(NamedTuple):
     tenant_id: int
     app_id: str
     oa_secret_key: str
+
+
+class KeptKeys(NamedTuple):
+    keys: tuple[WebhookKey, ...]
     read_at: float
 
 
 def verified_app(app_id, raw, signature):
-    """The key of the app that signed this body: 404 for an unknown app, 401 for a bad or missing signature."""
-    key = webhook_key(app_id) if app_id else None
-    if key is not None and not _signed_by(key, raw, signature):
-        key = webhook_key(app_id, fresh=True)
-        if key is not None and not _signed_by(key, raw, signature):
-            log.warning("zalo webhook: bad or missing signature for app %s", key.app_id)
-            raise Unauthorized("Chữ ký không hợp lệ.")
-    if key is None:
-        raise NotFound("Không có ứng dụng Zalo này.")
-    return key
+    """The key of the app that signed this body, or 401 (unknown app, bad or missing signature alike)."""
+    if app_id:
+        for fresh in (False, True):
+            for key in webhook_keys(app_id, fresh=fresh):
+                if verify_signature(raw, signature, app_id=key.app_id, oa_secret_key=key.oa_secret_key):
+                    return key
+    log.warning("zalo webhook: delivery not signed by a configured app refused")
+    raise Unauthorized(NOT_FROM_ZALO)
 
 
-def _signed_by(key, raw, signature):
-    return verify_signature(raw, signature, app_id=key.app_id, oa_secret_key=key.oa_secret_key)
-
-
-def webhook_key(app_id, fresh=False):
-    """The app's key as this process keeps it (read again when `fresh` or older than KEY_TTL), or None."""
+def webhook_keys(app_id, fresh=False):
+    """The keys a delivery for `app_id` may be signed with, as this process keeps them: read again when older
+    than KEY_TTL, or when `fresh` and older than KEY_RETRY."""
     keys = _keys()
-    key = keys.get(app_id)
-    if key is None or fresh or time.monotonic() - key.read_at >= KEY_TTL:
-        app = app_by_app_id(app_id)
-        if app is None:
-            keys.pop(app_id, None)
-            return None
-        key = keys[app_id] = WebhookKey(app.tenant_id, app.app_id, app.oa_secret_key, time.monotonic())
-    return key
+    kept = keys.get(app_id)
+    age = time.monotonic() - kept.read_at if kept is not None else None
+    if age is None or age >= KEY_TTL or (fresh and age >= KEY_RETRY):
+        if len(keys) >= KEPT_APP_IDS:
+            keys.clear()
+        kept = keys[app_id] = KeptKeys(tuple(WebhookKey(app.tenant_id, app.app_id, app.oa_secret_key)
+                                             for app in apps_for_webhook(app_id)), time.monotonic())
+    return kept.keys
 
 
 def _keys():
@@ -117,7 +150,7 @@ def _keys():
 @event.listens_for(ZaloApp, "after_update")
 @event.listens_for(ZaloApp, "after_delete")
 def _forget_key(_mapper, _connection, _app):
-    """A configured, re-keyed, renamed or removed app: this process reads its key again."""
+    """A configured, re-keyed, renamed, verified or removed app: this process reads its key again."""
     if has_app_context():
         _keys().clear()
 
