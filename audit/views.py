@@ -16,7 +16,7 @@ from core.api import Id, PageArgs, page_schema
 from core.audit import AuditLog
 from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db
-from core.pagination import paginate
+from core.pagination import clamp_page, paginate
 from core.permissions import ROLE_ACTIONS, can, memberships_of, require, scope_clause
 from core.tenancy import load
 from core.timeutil import isoformat, local_day_bounds
@@ -141,7 +141,7 @@ def audit_page():
     unit = _filter_unit(filters["unit_id"])
     statement = audit_records(current_user, unit, filters["actor"], filters["action"], filters["from"],
                               filters["to"])
-    page = paginate(statement.order_by(AuditLog.id.desc()), request.args.get("page", 1, type=int) or 1, PER_PAGE)
+    page = paginate(statement.order_by(AuditLog.id.desc()), clamp_page(request.args.get("page")), PER_PAGE)
     units = db.session.execute(select(Unit).where(scope_clause(current_user, ACTION, Unit.path))
                                .order_by(Unit.path)).scalars().all()
     unit_names = {u.id: u.name for u in units}
@@ -151,7 +151,7 @@ def audit_page():
     return render_template("audit/audit.html", page=page, filters=filters, units=units, unit_names=unit_names,
                            actions=actions, export_unit=export_unit, per_page=PER_PAGE,
                            pages=max(1, -(-page["total"] // PER_PAGE)),
-                           current=request.args.get("page", 1, type=int) or 1)
+                           current=clamp_page(request.args.get("page")))
 
 
 def _anchor_unit(units):

@@ -14,6 +14,7 @@ from content.models import KINDS, Media, Post
 from content.services import paginate_posts
 from content.urls import unit_url
 from core.extensions import db
+from core.pagination import clamp_page
 from core.permissions import can
 from core.tenancy import load, set_request_tenant
 from hierarchy.models import Unit
@@ -57,7 +58,7 @@ def _merged_redirect(unit, endpoint, **args):
 
 
 def _page_arg():
-    return max(1, min(request.args.get("page", 1, type=int) or 1, 1000))
+    return min(clamp_page(request.args.get("page")), 1000)
 
 
 def _kind_arg():

@@ -16,6 +16,7 @@ from content.schemas import PostCreateSchema, PostUpdateSchema
 from core.errors import AppError, Invalid
 from core.extensions import db
 from core.markdown import render_markdown
+from core.pagination import clamp_page
 from core.permissions import can, require, scope_clause
 from core.tenancy import load
 from core.timeutil import LOCAL_TZ, to_local
@@ -43,7 +44,7 @@ def posts():
     if not can(current_user, "post.view"):
         abort(403)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "all"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    page = clamp_page(request.args.get("page"))
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
     unit = load(Unit, request.args.get("unit_id")) if request.args.get("unit_id") else None

@@ -8,7 +8,7 @@ MAX_PER_PAGE = 200
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id cannot name anything, so it is refused before SQL
-MAX_PAGE = 1_000_000
+MAX_PAGE = 1_000_000  # no list has more pages (pages clamp to it: core.pagination.clamp_page)
 
 
 class ErrorBodySchema(ma.Schema):

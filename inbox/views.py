@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.errors import AppError, NotFound
 from core.extensions import db
-from core.pagination import paginate
+from core.pagination import clamp_page, paginate
 from core.permissions import can, require, scope_clause
 from core.tenancy import load
 from hierarchy.models import Unit
@@ -53,7 +53,7 @@ def index():
     if not can(current_user, "tip.view"):
         abort(403)
     filters = _filters()
-    page = max(1, int(request.args.get("page", "1"))) if request.args.get("page", "1").isdigit() else 1
+    page = clamp_page(request.args.get("page"))
     result = paginate(tips_in_scope(current_user, **filters), page, PER_PAGE)
     units = db.session.execute(select(Unit).where(scope_clause(current_user, "tip.view", Unit.path))
                                .order_by(Unit.path)).scalars().all()

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from core.errors import AppError, Invalid, respond
 from core.extensions import db
-from core.pagination import paginate
+from core.pagination import clamp_page, paginate
 from core.permissions import can, may_grant, require, scope_clause
 from core.tenancy import load, platform_scope
 from hierarchy.maps import REFORM_DATE, current_map
@@ -60,7 +60,7 @@ def _check_assignable(role, unit):
 def index():
     if not can(current_user, "user.manage"):
         abort(403)
-    page = paginate(_users_in_scope(), page=request.args.get("page", 1, type=int), per_page=50)
+    page = paginate(_users_in_scope(), page=clamp_page(request.args.get("page")), per_page=50)
     form = UserForm()
     _offer_grantable(form.role, current_user.primary_membership.unit)
     return render_template("tenants/users.html", page=page, form=form, confirm=ConfirmForm(),
