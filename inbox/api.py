@@ -5,6 +5,7 @@ from core.api import Blueprint, page_schema
 from core.errors import Invalid
 from core.extensions import db
 from core.pagination import paginate
+from core.permissions import can
 from core.tenancy import load
 from hierarchy.models import Unit
 from inbox import services
@@ -75,8 +76,10 @@ def apply_changes(tip, changes):
     if "status" in changes:
         duplicate_of = None
         if changes.get("duplicate_of_id") is not None:
+            # Loaded like the tip itself: one outside the caller's scope is "no such tip" too, so the answer
+            # never tells whether an id exists.
             duplicate_of = load(Tip, changes["duplicate_of_id"])
-            if duplicate_of is None:
+            if duplicate_of is None or not can(current_user, "tip.view", duplicate_of):
                 raise Invalid(fields={"duplicate_of_id": ["Không có tin báo này."]})
         services.change_status(tip, current_user, changes["status"], resolution=changes.get("resolution"),
                                duplicate_of=duplicate_of)
