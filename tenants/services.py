@@ -46,6 +46,10 @@ def create_tenant(slug, name, province_code, as_of=None):
     return tenant
 
 
+class EmailUnavailable(Conflict):
+    """An e-mail that cannot take a new account (it has one, in some tenant: e-mails are unique platform-wide)."""
+
+
 def normalise_email(email):
     return (email or "").strip().lower()
 
@@ -98,7 +102,9 @@ def create_user(email, password, role, tenant=None, unit_code=None, name=""):
         raise Invalid("Vai trò không hợp lệ.", {"role": [f"Một trong: {', '.join(ROLES)}."]})
     validate_password(password)
     if user_by_email(email) is not None:
-        raise Conflict("E-mail đã được dùng.", {"email": ["E-mail này đã có tài khoản."]})
+        # The same words whichever province the e-mail belongs to: nothing says an account exists.
+        raise EmailUnavailable("Không thể dùng e-mail này cho tài khoản mới.",
+                               {"email": ["Hãy dùng một e-mail công vụ khác."]})
     if role == "platform_admin":
         if tenant is not None or unit_code:
             raise Invalid("Quản trị nền tảng không thuộc tenant nào.",

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from core import audit
 from core.errors import AppError, Invalid, respond
 from core.extensions import db
 from core.pagination import clamp_page, paginate
@@ -78,8 +79,15 @@ def create():
     form = UserForm()
     unit = _assignment_from(form)
     tenant = db.session.get(Tenant, current_user.tenant_id)
-    services.create_user(form.email.data, form.password.data, form.role.data, tenant=tenant, unit_code=unit.code,
-                         name=form.name.data or "")
+    try:
+        services.create_user(form.email.data, form.password.data, form.role.data, tenant=tenant,
+                             unit_code=unit.code, name=form.name.data or "")
+    except services.EmailUnavailable:
+        # Kept: trying e-mails one after another is how someone would look for other provinces' staff.
+        db.session.rollback()
+        audit.record("user.create_refused", unit_id=unit.id, details={"reason": "email_unavailable"})
+        db.session.commit()
+        raise
     db.session.commit()
     flash(_("Đã tạo tài khoản."), "success")
     return redirect(url_for("users.index"))
