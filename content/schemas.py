@@ -2,7 +2,7 @@
 import marshmallow as ma
 
 from content.models import BODY_MAX, KINDS, STATUSES, TITLE_MAX
-from core.api import PageArgs, StrictSchema
+from core.api import PageArgs, PatchSchema, StrictSchema
 from core.timeutil import LOCAL_TZ, isoformat
 
 
@@ -37,7 +37,7 @@ class PostCreateSchema(StrictSchema):
             raise ma.ValidationError("Tiêu đề không được để trống.")
 
 
-class PostUpdateSchema(StrictSchema):
+class PostUpdateSchema(PatchSchema):
     title = _title()
     body = ma.fields.String(**_BODY)
     kind = ma.fields.String(**_KIND)

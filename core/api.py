@@ -57,6 +57,15 @@ class StrictSchema(ma.Schema):
         unknown = ma.RAISE
 
 
+class PatchSchema(StrictSchema):
+    """A PATCH body: unknown fields are errors, and so is a body that changes nothing."""
+
+    @ma.validates_schema(pass_original=True)
+    def _not_empty(self, data, original, **_kwargs):
+        if not original:
+            raise ma.ValidationError("Cần ít nhất một trường để thay đổi.", "_schema")
+
+
 class PageArgs(StrictSchema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))

@@ -102,12 +102,32 @@ def _flatten_webargs(data):
     fields = {}
     for location_messages in messages.values():
         if isinstance(location_messages, dict):
-            fields.update(location_messages)
+            fields.update(flat_fields(location_messages))
     return fields
+
+
+def flat_fields(messages, prefix=""):
+    """marshmallow's messages as the envelope's one shape, `{"name": ["why", ...]}`: a nested schema's or a
+    list item's errors under a dotted name (`contact.phone`, `files.0`)."""
+    if not isinstance(messages, dict):
+        return {prefix or "_schema": [str(message) for message in _as_list(messages)]}
+    fields = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            fields.update(flat_fields(value, name))
+        else:
+            fields.setdefault(name, []).extend(str(message) for message in _as_list(value))
+    return fields
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def respond(status, message=None, fields=None, code=None, headers=None):
     message = message or _default_message(status)
+    fields = flat_fields(fields) if fields else {}
     if wants_json():
         response = (error_body(status, message, fields, code), status)
     else:
@@ -124,8 +144,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(ValidationError)
     def handle_validation_error(error):
-        fields = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
-        return respond(422, fields=fields)
+        return respond(422, fields=flat_fields(error.messages))
 
     @app.errorhandler(HTTPException)
     def handle_http_error(error):

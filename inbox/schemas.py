@@ -2,7 +2,7 @@
 import marshmallow as ma
 from flask import url_for
 
-from core.api import Id, PageArgs, StrictSchema
+from core.api import Id, PageArgs, PatchSchema, StrictSchema
 from core.timeutil import isoformat
 from inbox.constants import (
     CATEGORIES,
@@ -184,7 +184,7 @@ class TipDetail(TipListItem):
         return EscalationOut(many=True).dump(rows)
 
 
-class TipPatch(StrictSchema):
+class TipPatch(PatchSchema):
     status = ma.fields.String(validate=_one_of(STATUSES))
     resolution = ma.fields.String(allow_none=True, validate=_one_of(RESOLUTIONS))
     duplicate_of_id = Id(allow_none=True)
