@@ -73,7 +73,8 @@ def create_post(user, unit, data):
 
 
 def update_post(user, post, data):
-    """Apply validated changes. Content changes need an editable status (409 otherwise)."""
+    """Apply validated changes. Content changes need an editable status (409 otherwise); a post in review
+    that is edited goes back to draft, to be submitted again."""
     require(user, "post.edit", post)
     content = {key: value for key, value in data.items() if key in CONTENT_FIELDS}
     changed_content = {key for key, value in content.items() if getattr(post, key) != value}
@@ -93,6 +94,10 @@ def update_post(user, post, data):
         _add_revision(post, user)
     if changed_content and post.status == "hidden":
         post.status = "draft"
+    if changed_content and post.status == "in_review":
+        # What a reviewer approves must be what gets published: an edit withdraws the post from review.
+        post.status, post.submitted_at = "draft", None
+        audit.record("post.withdraw", target=post, details={"status": "draft", "reason": "edited"})
     post.updated_at = utcnow()
     db.session.flush()
     return post

@@ -122,8 +122,11 @@ def edit_post(post_id):
     errors = {}
     if request.method == "POST":
         try:
+            was_in_review = post.status == "in_review"
             services.update_post(current_user, post, _form_data(PostUpdateSchema(), zalo_field))
             db.session.commit()
+            if was_in_review and post.status == "draft":
+                return _after_save(post, _("Đã lưu. Bài đã sửa trở về bản nháp: hãy gửi duyệt lại."))
             return _after_save(post, _("Đã lưu."))
         except ValidationError as error:
             errors = error.messages

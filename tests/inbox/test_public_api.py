@@ -75,7 +75,7 @@ def test_multipart_tip_with_photo_keeps_encrypted_original_and_stripped_copy(cli
     ({"category": "nonsense", "description": "x"}, "category"),
     ({"category": "other", "description": "x", "severity": "extreme"}, "severity"),
     ({"category": "other", "description": "x", "colour": "red"}, "colour"),
-    ({"category": "other", "description": "x", "contact": {"name": "A", "email": "a@b.c"}}, "contact"),
+    ({"category": "other", "description": "x", "contact": {"name": "A", "email": "a@b.c"}}, "contact.email"),
     ({"category": "other", "description": "x", "contact": {"phone": "12"}}, "contact_phone"),
     ({"category": "other", "description": "   "}, "description"),
 ])
