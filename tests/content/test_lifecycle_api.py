@@ -75,7 +75,7 @@ def test_editing_published_post_is_409_until_hidden(posts_api):
     assert edited.status_code == 200 and edited.get_json()["status"] == "draft"
 
 
-def test_edit_in_review_stays_in_review_and_keeps_revisions(posts_api, app_ctx, in_tenant, tenant_a):
+def test_edit_in_review_returns_to_draft_and_keeps_revisions(posts_api, app_ctx, in_tenant, tenant_a):
     from sqlalchemy import select
 
     from content.models import PostRevision
@@ -85,7 +85,7 @@ def test_edit_in_review_stays_in_review_and_keeps_revisions(posts_api, app_ctx, 
     post = posts_api.create(body="Gọi 113 khi cần.")
     posts_api.act(post["id"], "submit", "commune_admin")
     edited = posts_api.call("PATCH", f"/posts/{post['id']}", "commune_admin", json={"body": "Gọi 113 hoặc 0294."})
-    assert edited.get_json()["status"] == "in_review"
+    assert edited.get_json()["status"] == "draft"  # reviewed again (tests/security/test_post_review_edit.py)
     with in_tenant(tenant_a):
         revisions = db.session.execute(select(PostRevision).where(PostRevision.post_id == post["id"])
                                        .order_by(PostRevision.number)).scalars().all()
