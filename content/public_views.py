@@ -17,6 +17,7 @@ from core.extensions import db
 from core.pagination import clamp_page
 from core.permissions import can
 from core.tenancy import load, set_request_tenant
+from core.urls import public_base, public_url
 from hierarchy.models import Unit
 from hierarchy.services import formed_from, root_unit, unit_by_code
 from tenants.models import tenant_by_slug
@@ -141,8 +142,9 @@ def _unit_names(posts):
 def unit_feed(slug, code):
     unit = _unit(code)
     posts = public.latest_posts(unit)
-    return _atom(build_feed(unit.name, f"tag:ket-noi,2025:{slug}/unit/{unit.code}", request.url,
-                            unit_url(unit), posts, {unit.id: unit.name}, request.url_root))
+    return _atom(build_feed(unit.name, f"tag:ket-noi,2025:{slug}/unit/{unit.code}",
+                            public_url("content_public.unit_feed", slug=slug, code=unit.code),
+                            unit_url(unit), posts, {unit.id: unit.name}, public_base() + "/"))
 
 
 @bp.get("/<slug>/feed.atom")
@@ -150,8 +152,9 @@ def tenant_feed(slug):
     tenant = g.public_tenant
     posts = public.latest_posts()
     root = root_unit()
-    return _atom(build_feed(tenant.name, f"tag:ket-noi,2025:{slug}", request.url, unit_url(root),
-                            posts, _unit_names(posts), request.url_root))
+    return _atom(build_feed(tenant.name, f"tag:ket-noi,2025:{slug}",
+                            public_url("content_public.tenant_feed", slug=slug), unit_url(root), posts,
+                            _unit_names(posts), public_base() + "/"))
 
 
 def _send_stored(key, mime, cache, download_name):

@@ -20,6 +20,7 @@ from core.tenancy import (
     load_path_objects,
     set_request_tenant,
 )
+from core.urls import public_url
 
 # Every feature package exposes `init_app(app)`, which registers its blueprints, API and CLI commands.
 FEATURES = ("tenants", "hierarchy", "content", "inbox", "zalo", "metrics", "audit")
@@ -189,7 +190,7 @@ def _template_globals():
     from core.permissions import can
 
     return {"can": can, "nav_items": nav_items, "header_widgets": header_widgets,
-            "in_own_tenant": _in_own_tenant, "app_env": current_app.config["APP_ENV"]}
+            "in_own_tenant": _in_own_tenant, "app_env": current_app.config["APP_ENV"], "public_url": public_url}
 
 
 def _in_own_tenant():
