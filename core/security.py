@@ -1,5 +1,6 @@
 """Request-wide protections: CSRF for forms and cookie-authenticated API writes, and security headers."""
 import re
+from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_wtf.csrf import CSRFError
@@ -31,9 +32,23 @@ def check_csrf():
     `X-CSRFToken`). A request that authenticates with a bearer token has no cookie to abuse."""
     if request.method in SAFE_METHODS or uses_bearer_token():
         return
-    if request.blueprint in CSRF_EXEMPT_BLUEPRINTS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+    if request.blueprint in CSRF_EXEMPT_BLUEPRINTS:
+        refuse_cross_site()
+        return
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     csrf.protect()
+
+
+def refuse_cross_site():
+    """Anonymous writes (public tips API, webhooks) take no CSRF token, so a browser on another site could
+    send them with its visitors' addresses: one that says so (`Origin` other than ours, or
+    `Sec-Fetch-Site: cross-site`) is refused. Servers and scripts send neither and keep working."""
+    origin = request.headers.get("Origin")
+    ours = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+    if request.headers.get("Sec-Fetch-Site") == "cross-site" or (
+            origin is not None and origin.rstrip("/") != f"{ours.scheme}://{ours.netloc}"):
+        raise AppError("Không nhận yêu cầu gửi từ trang web khác.", code="cross_site", status=403)
 
 
 MAX_JSON_DEPTH = 32  # our bodies nest three deep, Zalo's events six
