@@ -168,8 +168,11 @@ def share_connection(app, connection):
 
 
 @pytest.fixture
-def app_ctx(app):
-    """An app context whose session runs inside one transaction that is rolled back after the test."""
+def app_ctx(app, tmp_path):
+    """An app context whose session runs inside one transaction that is rolled back after the test; audit
+    anchors of this test go to a directory of its own (they would name records the rollback removes)."""
+    anchors = app.config["AUDIT_ANCHOR_DIR"]
+    app.config["AUDIT_ANCHOR_DIR"] = str(tmp_path / "anchors")
     with app.app_context():
         connection = db.engine.connect()
         transaction = connection.begin()
@@ -184,6 +187,7 @@ def app_ctx(app):
             transaction.rollback()
             connection.close()
             db.session.configure(join_transaction_mode="conditional_savepoint")
+            app.config["AUDIT_ANCHOR_DIR"] = anchors
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """`POST /api/v1/exports`, `GET /api/v1/exports[/<id>]` and the file download (its requester only)."""
 import marshmallow as ma
-from flask import send_file
+from flask import send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -9,7 +9,6 @@ from core.extensions import db
 from core.pagination import paginate
 from core.reports import report_types
 from core.timeutil import isoformat
-from core.urls import public_url
 from metrics.exports.models import FORMATS, MEDIA_TYPES, Export
 from metrics.exports.services import open_download, own_export, request_export
 
@@ -38,7 +37,7 @@ class ExportCreateSchema(StrictSchema):
 def download_url(export):
     if export.status != "done":
         return None
-    return public_url("exports_api.download_export", export_id=export.id)
+    return url_for("exports_api.download_export", export_id=export.id, _external=True)
 
 
 class ExportSchema(ma.Schema):

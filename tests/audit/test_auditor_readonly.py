@@ -17,7 +17,8 @@ from core.tenancy import is_public_path, platform_scope, tenant_scope
 
 # What an auditor may do that writes: its own session, tokens and notifications, and asking for exports.
 AUDITOR_MAY = {"tenants.login", "tenants.logout", "tenants.second_factor", "tenants.account", "tenants.create_token",
-               "tenants.revoke_token", "exports_api.create_export", "exports.create", "inbox.notifications_read"}
+               "tenants.revoke_token", "tenants.renew_token", "exports_api.create_export", "exports.create",
+               "inbox.notifications_read"}
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 

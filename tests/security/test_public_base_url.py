@@ -31,11 +31,3 @@ def test_feeds_and_public_pages_ignore_the_host_header(app_ctx, client, tenant_a
         assert urls, path
         assert all(url.startswith(base) for url in urls), (path, [u for u in urls if not u.startswith(base)])
 
-
-def test_an_exports_download_url_uses_the_configured_address(app_ctx, client, world, bearer, run_jobs):
-    headers = {**bearer("director"), "Host": EVIL}
-    created = client.post("/api/v1/exports", headers=headers, json={
-        "report": "posts", "format": "csv", "unit_id": world["a"].units["root"].id})
-    run_jobs()
-    state = client.get(f"/api/v1/exports/{created.get_json()['id']}", headers=headers).get_json()
-    assert state["download_url"].startswith(app_ctx.config["PUBLIC_BASE_URL"].rstrip("/") + "/api/v1/exports/")
