@@ -170,7 +170,7 @@ def account():
 
 def _account_page(new_token=None, status=200):
     tokens = services.active_tokens(current_user)
-    response = make_response(render_template("tenants/account.html", tokens=tokens, form=TokenForm(),
+    response = make_response(render_template("tenants/account.html", tokens=tokens, form=TokenForm(formdata=None),
                                              confirm=ConfirmForm(), role_labels=ROLE_LABELS, new_token=new_token),
                              status)
     response.headers["Cache-Control"] = "no-store"
