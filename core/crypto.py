@@ -39,6 +39,21 @@ def decrypt(token) -> bytes | None:
         raise ValueError("stored value cannot be decrypted with the configured IDENTITY_KEY") from exc
 
 
+def bound_cipher():
+    """(encrypt, decrypt) over the keys configured now, usable after the app context ends (a file decrypted
+    while its response streams to the client). `decrypt` raises ValueError for a token that does not
+    authenticate, like `decrypt`."""
+    fernet = _fernet()
+
+    def decrypt_bound(token):
+        try:
+            return fernet.decrypt(bytes(token))
+        except InvalidToken as exc:
+            raise ValueError("stored value cannot be decrypted with the configured IDENTITY_KEY") from exc
+
+    return fernet.encrypt, decrypt_bound
+
+
 def decrypt_text(token):
     value = decrypt(token)
     return value.decode() if value is not None else None

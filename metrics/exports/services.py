@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from core import audit
-from core.crypto import decrypt, encrypt
+from core.crypto import bound_cipher
 from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.jobs import enqueue
@@ -30,8 +30,8 @@ DEFAULT_RANGE_DAYS = 30
 def private_storage():
     """Finished files, encrypted at rest like evidence (in constant memory: a register may be hundreds of MB)
     and readable by the app's own user only."""
-    return StreamingEncryptedStorage(LocalStorage(current_app.config["PRIVATE_ROOT"], file_mode=0o600), encrypt,
-                                     decrypt)
+    return StreamingEncryptedStorage(LocalStorage(current_app.config["PRIVATE_ROOT"], file_mode=0o600),
+                                     *bound_cipher())
 
 
 def export_ttl():

@@ -31,9 +31,12 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    base_url, configured = f"http://127.0.0.1:{server.server_port}", app.config["PUBLIC_BASE_URL"]
+    app.config["PUBLIC_BASE_URL"] = base_url  # as an operator sets it for the address the site is served at
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
+        app.config["PUBLIC_BASE_URL"] = configured
         server.shutdown()
         thread.join(timeout=10)
 
