@@ -68,7 +68,8 @@ def test_any_size_round_trips_in_constant_memory(sealed, size):
     data = os.urandom(size)
     sealed.save("exports/1/a.csv", io.BytesIO(data))
     assert sealed.read("exports/1/a.csv") == data and sealed.size("exports/1/a.csv") == size
-    assert data[:32] not in sealed.inner.read("exports/1/a.csv") or size == 0
+    # The plaintext is not on disk (checked from 8 bytes: a shorter random string may occur in any ciphertext).
+    assert data[:32] not in sealed.inner.read("exports/1/a.csv") or size < 8
 
 
 def _records(raw):
