@@ -60,7 +60,8 @@ def _check_carry(_sender, old_tenant_id, new_tenant_id=None, **_kwargs):
     if new_tenant_id is not None:
         aliases, sla = _shared_aliases(old_tenant_id, new_tenant_id), _shared_sla(old_tenant_id, new_tenant_id)
         if aliases:
-            notes.append(f"{len(aliases)} người báo tin nhận số bí danh mới (số cũ đã có ở tỉnh mới).")
+            # Per tip, not per person: a public tip has a record of its own (nothing links them but the reveal).
+            notes.append(f"{len(aliases)} bí danh người báo tin được rút số mới (số cũ đã có ở tỉnh mới).")
         if sla:
             notes.append(f"Thời hạn xử lý: {len(sla)} mức của tỉnh mới được giữ thay cho mức của tỉnh cũ; tin báo "
                          "đang mở giữ nguyên thời hạn đã ghi.")
@@ -69,6 +70,9 @@ def _check_carry(_sender, old_tenant_id, new_tenant_id=None, **_kwargs):
 
 @tenant_carrying.connect
 def _make_room(_sender, old_tenant_id, new_tenant_id, **_kwargs):
+    """A carried record whose pseudonym number the new tenant uses draws a fresh random one. Records are never
+    merged, even of one phone or Zalo user in both provinces: each public tip keeps a record of its own, and the
+    blind indexes link them for the audited reveal only (`inbox.vault`)."""
     for identity in _shared_aliases(old_tenant_id, new_tenant_id):
         taken = set(db.session.execute(select(ReporterIdentity.alias).where(
             ReporterIdentity.tenant_id.in_((old_tenant_id, new_tenant_id)))).scalars())

@@ -5,9 +5,11 @@ from sqlalchemy import select
 from content.signals import post_hidden, post_published
 from core.errors import Conflict
 from core.extensions import db
-from hierarchy.signals import tenant_carry_check, unit_merged, unit_merging
+from core.transaction import after_commit
+from hierarchy.signals import tenant_carry_check, tenant_carrying, unit_merged, unit_merging
 from zalo.articles import publish_article, remove_article
 from zalo.models import OaConnection, ZaloApp
+from zalo.webhook import forget_keys
 
 
 @post_published.connect
@@ -64,3 +66,10 @@ def _one_app_and_one_oa_per_page(_sender, old_tenant_id, new_tenant_id=None, con
         if _has_oa(old_unit) and _has_oa(new_unit):
             refusals.append(f"{old_unit.name} và {new_unit.name} đều có Zalo OA: ngắt kết nối một OA trước.")
     return {"refusals": refusals}
+
+
+@tenant_carrying.connect
+def _read_keys_again(_sender, **_kwargs):
+    """The carried app changes tenant in a bulk UPDATE, which the ORM events that forget the webhook keys do not
+    see: this process reads them again once the reform is committed (other processes within `KEY_TTL`)."""
+    after_commit(forget_keys)

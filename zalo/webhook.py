@@ -152,7 +152,11 @@ def _keys():
 def _forget_key(_mapper, _connection, _app):
     """A configured, re-keyed, renamed, verified or removed app: this process reads its key again."""
     if has_app_context():
-        _keys().clear()
+        forget_keys()
+
+
+def forget_keys():
+    _keys().clear()
 
 
 def store_delivery(tenant_id, app_id, event_name, payload, raw):
