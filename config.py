@@ -48,6 +48,10 @@ class Config:
         self.IDENTITY_KEYS = _list(env.get("IDENTITY_KEY")) or [DEV_IDENTITY_KEY]
         self.SQLALCHEMY_DATABASE_URI = _database_url(env)
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # PostgreSQL: the role that owns the tables, for `flask db upgrade` and `flask db roles`; the app itself
+        # connects (DATABASE_URL) as a role that row-level security binds (core/rls.py). Unset: DATABASE_URL.
+        owner_url = env.get("DATABASE_OWNER_URL")
+        self.DATABASE_OWNER_URL = _database_url({"DATABASE_URL": owner_url}) if owner_url else None
         self.REDIS_URL = env.get("REDIS_URL") or None
         self.ZALO_API_BASE = env.get("ZALO_API_BASE", "https://openapi.zalo.me")
         self.ZALO_OAUTH_BASE = env.get("ZALO_OAUTH_BASE", "https://oauth.zaloapp.com")

@@ -7,8 +7,8 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from config import Config
-from core import errors, ratelimit, registry, security, transaction  # noqa: F401  (transaction: the commit hooks)
+from config import Config, ConfigError
+from core import errors, ratelimit, registry, rls, security, transaction  # noqa: F401  (transaction: the commit hooks)
 from core.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from core.i18n import localtime, select_locale
 from core.nav import header_widgets, nav_items
@@ -95,6 +95,25 @@ def _init_extensions(app, config):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _tune_sqlite(db.engine)
+        rls.install(db.engine)
+        if config.APP_ENV == "production":
+            _refuse_a_role_above_the_policies()
+
+
+def _refuse_a_role_above_the_policies():
+    """In production the app must connect as a role that row-level security binds (core/rls.py)."""
+    from sqlalchemy.exc import OperationalError
+
+    if db.engine.dialect.name != "postgresql":
+        return
+    try:
+        with db.engine.connect() as connection:
+            problem = rls.role_problem(connection)
+    except OperationalError as exc:  # the database is down: the health check says so, the app still starts
+        log.warning("could not check the database role: %s", exc)
+        return
+    if problem:
+        raise ConfigError(f"{problem}; connect as the role `flask db roles` creates (README, Operating)")
 
 
 def _release_session(_error):

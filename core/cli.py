@@ -58,5 +58,38 @@ def list_periodic():
         click.echo(f"{func.__module__}.{func.__name__} every {seconds}s")
 
 
+@click.command("roles")
+@click.argument("role", default="ketnoi_app")
+@click.option("--password-env", metavar="VAR", help="An environment variable holding the role's password.")
+def db_roles(role, password_env):
+    """(PostgreSQL) Create or update the app's login role ROLE and turn row-level security on.
+
+    Run as the tables' owner (DATABASE_OWNER_URL, or DATABASE_URL) with the right to create roles, after every
+    `flask db upgrade`; then point DATABASE_URL at ROLE. The role gets data rights only: no DDL, no BYPASSRLS,
+    and the audit log append-only (core/rls.py)."""
+    import os
+
+    from sqlalchemy import create_engine
+
+    from core import rls
+
+    url = current_app.config.get("DATABASE_OWNER_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(url)
+    if engine.dialect.name != "postgresql":
+        fail("row-level security needs PostgreSQL; the embedded default relies on the ORM hook alone")
+    password = os.environ.get(password_env) if password_env else None
+    if password_env and not password:
+        fail(f"the environment variable {password_env} is empty")
+    with engine.begin() as connection:
+        rls.enable(connection)
+        rls.grant_app_role(connection, role, password)
+        tables = len(rls.tenant_tables(connection))
+    engine.dispose()
+    click.echo(f"Vai trò {role}: quyền dữ liệu, không BYPASSRLS; bảo mật theo hàng bật trên {tables} bảng.")
+
+
 def init_app(app):
+    from flask_migrate.cli import db as migrate_cli
+
     app.cli.add_command(jobs_cli)
+    migrate_cli.add_command(db_roles)

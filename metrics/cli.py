@@ -1,6 +1,9 @@
 """`flask metrics rebuild [--tenant SLUG]`."""
 import click
+from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from core.extensions import db
 from core.tenancy import for_each_tenant
@@ -27,9 +30,12 @@ def _vacuum_counters():
     """A rebuild rewrites every counter row of a tenant. Until PostgreSQL vacuums the tables, the roll-ups'
     index-only scans visit the heap for each row and the planner's statistics are stale: the dashboard would
     be slow until autovacuum came by. So the command vacuums them itself (outside any transaction, as VACUUM
-    must run)."""
+    must run) — as the tables' owner where the app's own role may not (`DATABASE_OWNER_URL`, core/rls.py)."""
     engine = db.engine.engine  # the Engine itself, also where the session is bound to one connection (tests)
     if engine.dialect.name != "postgresql":
         return
+    owner_url = current_app.config.get("DATABASE_OWNER_URL")
+    if owner_url:
+        engine = create_engine(owner_url, poolclass=NullPool)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(COUNTER_TABLES))

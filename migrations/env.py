@@ -3,6 +3,11 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
+
+from core import rls
+from core.tenancy import platform_scope
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -94,9 +99,10 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    connectable = _owner_engine() or get_engine()
 
-    with connectable.connect() as connection:
+    # Migrations move rows of every tenant: the platform scope lets them through row-level security.
+    with platform_scope(), connectable.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             _sqlite_foreign_keys(connection, False)
@@ -110,6 +116,16 @@ def run_migrations_online():
             context.run_migrations()
         if sqlite:
             _sqlite_foreign_keys(connection, True)
+
+
+def _owner_engine():
+    """The tables' owner runs the migrations where the app connects as a role the policies bind."""
+    url = current_app.config.get("DATABASE_OWNER_URL")
+    if not url:
+        return None
+    engine = create_engine(url, poolclass=NullPool)
+    rls.install(engine)
+    return engine
 
 
 def _sqlite_foreign_keys(connection, enforce):

@@ -104,6 +104,7 @@ def app(tmp_root, database_uri):
         if app.config["REDIS_URL"]:
             app.extensions["ketnoi_redis"].flushdb()
         db.create_all()
+        app_role = _connect_as_app_role(app) if db.engine.dialect.name == "postgresql" else None
         world = _build_world(app)
         db.session.remove()
     app.world = world
@@ -111,6 +112,47 @@ def app(tmp_root, database_uri):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+    if app_role:
+        _drop_role(database_uri, app_role)
+
+
+def _connect_as_app_role(app):
+    """On PostgreSQL the suite runs as production does: the tables belong to the owner that created them, and
+    the app works as a role row-level security binds (`flask db roles`). Each connection of the app's engine
+    takes that role as it opens (`SET ROLE`, so `table_owner` can step back to the owner inside a test's
+    transaction). The role is named after this session's database, so parallel sessions never share one."""
+    from core import rls
+
+    role = db.engine.url.database
+    owner_url = db.engine.url.render_as_string(hide_password=False)
+    with db.engine.begin() as connection:
+        rls.enable(connection)
+        rls.grant_app_role(connection, role, APP_ROLE_PASSWORD)
+
+    @event.listens_for(db.engine, "connect")
+    def _become_app_role(dbapi_connection, _record):
+        dbapi_connection.execute(f'SET ROLE "{role}"')
+        dbapi_connection.commit()
+
+    db.engine.dispose()
+    app.config["TEST_APP_ROLE"] = role
+    app.config["DATABASE_OWNER_URL"] = owner_url
+    # For apps a test makes itself that must log in as the app's role (production refuses a superuser).
+    app.config["TEST_APP_ROLE_URL"] = db.engine.url.set(username=role, password=APP_ROLE_PASSWORD).render_as_string(
+        hide_password=False)
+    return role
+
+
+APP_ROLE_PASSWORD = "ketnoi-app-test"
+
+
+def _drop_role(database_uri, role):
+    url = make_url(database_uri)
+    _drop_postgres(url, url.database)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+    admin.dispose()
 
 
 def _build_world(app):
@@ -188,6 +230,25 @@ def app_ctx(app, tmp_path):
             connection.close()
             db.session.configure(join_transaction_mode="conditional_savepoint")
             app.config["AUDIT_ANCHOR_DIR"] = anchors
+
+
+@pytest.fixture
+def table_owner(app_ctx):
+    """A context manager: inside it, the test's statements run as the tables' owner, not the app's role (what
+    someone holding the owner's rights could do to the database, e.g. tamper with the audit log)."""
+    role = app_ctx.config.get("TEST_APP_ROLE")
+
+    @contextmanager
+    def as_owner():
+        if role:
+            db.session.execute(text("RESET ROLE"))
+        try:
+            yield
+        finally:
+            if role:
+                db.session.execute(text(f'SET ROLE "{role}"'))
+
+    return as_owner
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ Why the bytes are the same as `write_csv`'s:
 """
 from sqlalchemy import String, case, func, literal, select
 
+from core import rls
 from core.extensions import db
 from metrics.exports.writers import FORMULA_TRIGGERS, LOCAL_TZ, normalise_columns, write_csv
 
@@ -86,6 +87,7 @@ def _copy_rows(select_statement, out, progress, progress_every):
     try:
         connection = session.connection()
         command, params = _copy_statement(select_statement, connection)
+        rls.apply(connection)  # COPY goes to the driver's cursor, past the hook that keeps the policies in step
         with connection.connection.driver_connection.cursor() as cursor, cursor.copy(command, params) as copy:
             for row in copy:
                 buffer += row

@@ -20,9 +20,10 @@ def anchor_dir(app_ctx, tmp_path, monkeypatch):
     return tmp_path
 
 
-def _rewrite_from(chain, seq):
-    """What an insider with database access would do: edit a record and recompute every hash after it."""
-    with platform_scope():
+def _rewrite_from(chain, seq, table_owner):
+    """What an insider with the database owner's rights would do: edit a record and recompute every hash
+    after it."""
+    with platform_scope(), table_owner():
         entries = db.session.execute(select(AuditLog).where(AuditLog.chain == chain, AuditLog.seq >= seq)
                                      .order_by(AuditLog.seq)).scalars().all()
         previous = entries[0].prev_hash
@@ -63,7 +64,7 @@ def test_anchor_command_writes_every_chain_head_to_todays_file(app_ctx, anchor_d
 
 
 def test_a_consistent_rewrite_passes_verify_chain_but_not_the_anchor(app_ctx, anchor_dir, world, in_tenant,
-                                                                     tenant_a):
+                                                                     tenant_a, table_owner):
     chain = chain_name(tenant_a.tenant_id)
     with in_tenant(tenant_a):
         audit.record("seed.before_anchor")
@@ -74,17 +75,17 @@ def test_a_consistent_rewrite_passes_verify_chain_but_not_the_anchor(app_ctx, an
         audit.record("seed.after_anchor")
         db.session.commit()
     assert check_anchors(chain) is None  # appending is what a chain is for
-    _rewrite_from(chain, 1)
+    _rewrite_from(chain, 1, table_owner)
     with platform_scope():
         assert verify_chain(chain) is None
     problem = check_anchors(chain)
     assert problem and chain in problem and "rewritten" in problem
 
 
-def test_a_truncated_chain_is_caught_by_the_anchor(app_ctx, anchor_dir, tenant_a, in_tenant):
+def test_a_truncated_chain_is_caught_by_the_anchor(app_ctx, anchor_dir, tenant_a, in_tenant, table_owner):
     chain = chain_name(tenant_a.tenant_id)
     write_anchors()
-    with platform_scope():
+    with platform_scope(), table_owner():
         head = db.session.get(AuditChainHead, chain)
         last_seq = head.last_seq
         db.session.execute(text("DELETE FROM audit_log WHERE chain = :chain AND seq = :seq"),

@@ -108,13 +108,14 @@ def test_audit_export_holds_the_filtered_records(client, world, login_as, in_ten
     assert {int(row[0]) for row in rows[1:]} == {ids["department"], ids["tenant"]}
 
 
-def test_audit_verify_names_a_record_edited_behind_the_apps_back(app_ctx, world, in_tenant, tenant_a):
+def test_audit_verify_names_a_record_edited_behind_the_apps_back(app_ctx, world, in_tenant, tenant_a, table_owner):
     ids = _seed(world, in_tenant, tenant_a)
     runner = app_ctx.test_cli_runner()
     assert runner.invoke(args=["audit", "verify", "--tenant", "tra-vinh"]).exit_code == 0
-    db.session.execute(text("UPDATE audit_log SET actor = 'ai.do@tra-vinh.test' WHERE id = :id"),
-                       {"id": ids["commune"]})
-    db.session.commit()
+    with table_owner():
+        db.session.execute(text("UPDATE audit_log SET actor = 'ai.do@tra-vinh.test' WHERE id = :id"),
+                           {"id": ids["commune"]})
+        db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
     assert f"id={ids['commune']}" in result.output and chain_name(tenant_a.tenant_id) in result.output

@@ -171,7 +171,9 @@ def app_using(app_ctx, tmp_root, database_uri):
     made = []
 
     def _make(**overrides):
-        other = create_app(make_config(tmp_root, database_uri, **overrides))
+        # As the app's own role where there is one (tests/conftest.py), as production must connect.
+        uri = app_ctx.config.get("TEST_APP_ROLE_URL") or database_uri
+        other = create_app(make_config(tmp_root, uri, **overrides))
         made.append(share_connection(other, shared))
         return other
 

@@ -19,26 +19,28 @@ def test_records_chain_per_tenant(app_ctx, tenant_a, tenant_b):
         assert audit.verify_chain(first.chain) is None and audit.verify_chain(other.chain) is None
 
 
-def test_verify_names_the_edited_record(app_ctx, tenant_a):
+def test_verify_names_the_edited_record(app_ctx, tenant_a, table_owner):
     with tenant_scope(tenant_a.tenant_id):
         audit.record("test.a")
         target = audit.record("test.b", details={"role": "officer"})
         audit.record("test.c")
         db.session.commit()
-    db.session.execute(text("UPDATE audit_log SET details = :d WHERE id = :id"),
-                       {"d": '{"role": "director"}', "id": target.id})
+    with table_owner():
+        db.session.execute(text("UPDATE audit_log SET details = :d WHERE id = :id"),
+                           {"d": '{"role": "director"}', "id": target.id})
     db.session.expire_all()
     runner = app_ctx.test_cli_runner()
     result = runner.invoke(args=["audit", "verify", "--tenant", "tra-vinh"])
     assert result.exit_code == 1 and f"id={target.id}" in result.output
 
 
-def test_verify_finds_a_deleted_tail(app_ctx, tenant_a):
+def test_verify_finds_a_deleted_tail(app_ctx, tenant_a, table_owner):
     with tenant_scope(tenant_a.tenant_id):
         audit.record("test.a")
         last = audit.record("test.b")
         db.session.commit()
-    db.session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": last.id})
+    with table_owner():
+        db.session.execute(text("DELETE FROM audit_log WHERE id = :id"), {"id": last.id})
     result = app_ctx.test_cli_runner().invoke(args=["audit", "verify", "--tenant", "tra-vinh"])
     assert result.exit_code == 1 and "missing" in result.output
 

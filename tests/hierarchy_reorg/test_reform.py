@@ -173,7 +173,7 @@ def test_every_old_public_address_answers_301(app_ctx, client, tenant_a, tra_vin
         assert client.get(new).status_code == 200, new
 
 
-def test_audit_verify_detects_a_break_on_either_side_of_the_join(app_ctx, tenant_a, tra_vinh_history):
+def test_audit_verify_detects_a_break_on_either_side_of_the_join(app_ctx, tenant_a, tra_vinh_history, table_owner):
     runner = app_ctx.test_cli_runner()
     runner.invoke(args=["reform", "apply", "tra-vinh", "--into", "vinh-long"])
     old, new = _tenant("tra-vinh"), _tenant("vinh-long")
@@ -184,12 +184,14 @@ def test_audit_verify_detects_a_break_on_either_side_of_the_join(app_ctx, tenant
                                         .order_by(AuditLog.seq)).scalars().first()
         old_id, new_id = old_record.id, new_record.id
     for record_id in (old_id, new_id):
-        db.session.execute(text("UPDATE audit_log SET actor = 'ai.do' WHERE id = :id"), {"id": record_id})
-        db.session.commit()
+        with table_owner():
+            db.session.execute(text("UPDATE audit_log SET actor = 'ai.do' WHERE id = :id"), {"id": record_id})
+            db.session.commit()
         broken = runner.invoke(args=["audit", "verify", "--tenant", "vinh-long"])
         assert broken.exit_code == 1 and f"id={record_id}" in broken.output
-        db.session.execute(text("UPDATE audit_log SET actor = 'system' WHERE id = :id"), {"id": record_id})
-        db.session.commit()
+        with table_owner():
+            db.session.execute(text("UPDATE audit_log SET actor = 'system' WHERE id = :id"), {"id": record_id})
+            db.session.commit()
         assert runner.invoke(args=["audit", "verify", "--tenant", "vinh-long"]).exit_code == 0
     # A record slipped into the closed chain after the join breaks the join.
     from core import audit

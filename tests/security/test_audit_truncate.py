@@ -19,14 +19,14 @@ def anchor_dir(app_ctx, tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_verify_anchors_the_heads_so_a_truncation_is_caught(app_ctx, client, world, login_as, anchor_dir):
+def test_verify_anchors_the_heads_so_a_truncation_is_caught(app_ctx, client, world, login_as, anchor_dir, table_owner):
     login_as("director")  # writes to tenant A's chain
     chain = chain_name(world["a"].tenant_id)
     runner = app_ctx.test_cli_runner()
     first = runner.invoke(args=["audit", "verify"])
     assert first.exit_code == 0, first.output
     assert any(chain in path.read_text() for path in anchor_dir.glob("audit-anchor-*.jsonl"))
-    with platform_scope():  # what an insider with the database's owner rights would do
+    with platform_scope(), table_owner():  # what an insider with the database's owner rights would do
         db.session.execute(text("DELETE FROM audit_log WHERE chain = :chain"), {"chain": chain})
         db.session.execute(text("UPDATE audit_chain_heads SET last_seq = 0, last_hash = :genesis "
                                 "WHERE chain = :chain"), {"genesis": GENESIS, "chain": chain})
