@@ -33,6 +33,15 @@ def test_upgrade_from_empty_matches_the_models(tmp_root):
                                         db.metadata)
             assert diff == [], f"models and migrations disagree: {diff}"
             assert "units" in inspect(db.engine).get_table_names()
+            if db.engine.dialect.name == "postgresql":  # a migration adding a tenant table must call rls.enable
+                with db.engine.connect() as connection:
+                    unprotected = connection.execute(text(
+                        "SELECT c.table_name FROM information_schema.columns c JOIN pg_class r "
+                        "ON r.relname = c.table_name AND r.relkind = 'r' WHERE c.table_schema = 'public' "
+                        "AND c.column_name = 'tenant_id' AND NOT (r.relrowsecurity AND r.relforcerowsecurity "
+                        "AND (SELECT count(*) FROM pg_policies p WHERE p.tablename = c.table_name) = 2)"
+                    )).scalars().all()
+                assert unprotected == [], f"tenant-owned tables without row-level security: {unprotected}"
             db.engine.dispose()
     finally:
         cleanup()
