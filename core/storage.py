@@ -166,11 +166,14 @@ class StreamingEncryptedStorage(Storage):
     _CHUNK_HEAD = struct.Struct(">QB")
 
     def __init__(self, inner: Storage, encrypt: Callable[[bytes], bytes], decrypt: Callable[[bytes], bytes],
-                 chunk_size: int = 1024 * 1024):
+                 chunk_size: int = 1024 * 1024, read_whole_tokens: bool = False):
         self.inner = inner
         self._encrypt = encrypt
         self._decrypt = decrypt
         self.chunk_size = chunk_size
+        # Objects written by `EncryptedStorage` (one token per object) still read, whole, when asked for: evidence
+        # stored before evidence moved to this format. New writes are always chunked.
+        self.read_whole_tokens = read_whole_tokens
 
     def save(self, key: str, data: bytes | BinaryIO) -> str:
         source = io.BytesIO(bytes(data)) if isinstance(data, (bytes, bytearray, memoryview)) else data
@@ -181,7 +184,44 @@ class StreamingEncryptedStorage(Storage):
         return self._LENGTH.pack(len(token)) + token
 
     def open(self, key: str) -> BinaryIO:
-        return io.BufferedReader(_DecryptingReader(self, self.inner.open(key)), buffer_size=self.chunk_size)
+        stored = self.inner.open(key)
+        if self.read_whole_tokens and not self._is_chunked(stored):
+            return io.BytesIO(self._whole_token(stored))
+        return io.BufferedReader(_DecryptingReader(self, stored), buffer_size=self.chunk_size)
+
+    def _is_chunked(self, stored: BinaryIO) -> bool:
+        chunked = _read_exactly(stored, len(self.MAGIC)) == self.MAGIC
+        stored.seek(0)
+        return chunked
+
+    def _whole_token(self, stored: BinaryIO) -> bytes:
+        with stored:
+            try:
+                return self._decrypt(stored.read())
+            except Exception as exc:
+                raise ValueError("encrypted object does not authenticate") from exc
+
+    def plain_size(self, key: str) -> int:
+        """The plaintext size, from the object's length and its last chunk alone (decrypted and checked: it must
+        carry its index and the last-chunk flag), so serving a range of a large object never reads all of it."""
+        with self.inner.open(key) as stored:
+            if self.read_whole_tokens and not self._is_chunked(stored):
+                return len(self._whole_token(stored))
+            layout = _ChunkLayout(self, stored)
+            return layout.plain_size()
+
+    def read_range(self, key: str, start: int, stop: int):
+        """Yield the plaintext bytes [start, stop) of an object, decrypting only the chunks that hold them: the
+        answer to an HTTP Range request. `stop` is clipped at the end of the object."""
+        stored = self.inner.open(key)
+        try:
+            if self.read_whole_tokens and not self._is_chunked(stored):
+                yield self._whole_token(stored)[start:stop]
+                return
+            layout = _ChunkLayout(self, stored)
+            yield from layout.read(start, stop)
+        finally:
+            stored.close()
 
     def read(self, key: str) -> bytes:
         with self.open(key) as stored:
@@ -197,6 +237,60 @@ class StreamingEncryptedStorage(Storage):
         """The plaintext size (every chunk is decrypted: a size is only trusted once it has been read whole)."""
         with self.open(key) as stored:
             return sum(len(block) for block in iter(lambda: stored.read(self.chunk_size), b""))
+
+
+class _ChunkLayout:
+    """Random access to a chunked object: every chunk but the last is `4 + full` bytes long (`full` read from the
+    first chunk's length), so chunk `n` starts at header + n × (4 + full). Each chunk read is authenticated and
+    must carry index `n`, and only the last chunk may carry the last-chunk flag, so moved, repeated or dropped
+    chunks fail to read here as they do when the object is read whole."""
+
+    def __init__(self, storage: StreamingEncryptedStorage, stored: BinaryIO):
+        self.storage, self.stored = storage, stored
+        header = _read_exactly(stored, storage._HEADER.size)
+        magic, self.chunk_size = storage._HEADER.unpack(header.ljust(storage._HEADER.size, b"\0"))
+        if magic != storage.MAGIC or not self.chunk_size:
+            raise ValueError("not an encrypted object of this store")
+        length = _read_exactly(stored, storage._LENGTH.size)
+        if len(length) < storage._LENGTH.size:
+            raise ValueError("encrypted object cut short")
+        self.stride = storage._LENGTH.size + storage._LENGTH.unpack(length)[0]
+        stored.seek(0, io.SEEK_END)
+        body = stored.tell() - storage._HEADER.size
+        self.chunks = max(1, -(-body // self.stride))
+
+    def chunk(self, index: int) -> bytes:
+        storage = self.storage
+        self.stored.seek(storage._HEADER.size + index * self.stride)
+        length = _read_exactly(self.stored, storage._LENGTH.size)
+        if len(length) < storage._LENGTH.size:
+            raise ValueError("encrypted object cut short")
+        token = _read_exactly(self.stored, storage._LENGTH.unpack(length)[0])
+        try:
+            plain = storage._decrypt(token)
+        except Exception as exc:  # whatever the cipher raises for a token that does not authenticate
+            raise ValueError("encrypted object's chunk does not authenticate") from exc
+        found, last = storage._CHUNK_HEAD.unpack(plain[:storage._CHUNK_HEAD.size])
+        if found != index or bool(last) != (index == self.chunks - 1):
+            raise ValueError("encrypted object's chunks out of order or cut short")
+        if last and self.stored.read(1):
+            raise ValueError("encrypted object extended past its last chunk")
+        return plain[storage._CHUNK_HEAD.size:]
+
+    def plain_size(self) -> int:
+        return (self.chunks - 1) * self.chunk_size + len(self.chunk(self.chunks - 1))
+
+    def read(self, start: int, stop: int):
+        index = start // self.chunk_size
+        while start < stop and index < self.chunks:
+            plain = self.chunk(index)
+            base = index * self.chunk_size
+            part = plain[start - base:stop - base]
+            if not part:
+                return
+            yield part
+            start += len(part)
+            index += 1
 
 
 class _EncryptingReader(io.RawIOBase):
