@@ -22,6 +22,7 @@ def init_app(app):
     register(app, "inbox.index", _l("Hộp thư"), "tip.view", order=20)
     register(app, "inbox_settings.page", _l("Cài đặt hộp thư"), settings_views.ACTION, order=65)
     register_periodic(app, jobs.sweep_deadlines, 60)
+    register_periodic(app, jobs.sweep_playback, 300)
     register_report(app, "tips", _l("Sổ theo dõi tin báo"), "tip.view", reports.tips_report, order=10)
     register_report(app, "sla", _l("Tỷ lệ giải quyết đúng hạn"), "tip.view", reports.sla_report, order=20)
     demo_seed.connect(demo.seed, weak=False)

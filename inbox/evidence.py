@@ -2,15 +2,20 @@
 
 The bytes as received are stored encrypted with their SHA-256 (what a court may ask for); staff look at a copy
 without metadata made by `core.media.check_evidence` (images re-encoded without GPS or camera serial, MP3 without
-ID3 tags, PDF without author and XMP; video and AMR as received), encrypted at rest as well.
+ID3 tags, PDF without author and XMP; video and AMR as received), encrypted at rest as well. Voice recordings
+browsers do not all play (AMR, M4A) get a third, playable copy made by a job (`inbox.playback`).
+
+Files are encrypted in authenticated chunks (`StreamingEncryptedStorage`, as exports are), so a range of a
+video is served by decrypting only the chunks that hold it; files stored before that still read.
 """
 import uuid
 
 from flask import current_app
 
-from core.crypto import decrypt, encrypt, rotate
+from core.crypto import bound_cipher
 from core.errors import TooLarge, UnsupportedMedia
 from core.extensions import db
+from core.jobs import enqueue
 from core.media import (
     EVIDENCE_TOO_LARGE,
     VIDEO_MAX_BYTES,
@@ -19,8 +24,10 @@ from core.media import (
     UnsupportedMediaError,
     check_evidence,
 )
-from core.storage import EncryptedStorage, LocalStorage
+from core.storage import LocalStorage, StreamingEncryptedStorage
 from core.timeutil import utcnow
+from core.transaction import after_commit
+from core.transcode import DEMUXERS
 from inbox.models import TipAttachment
 
 
@@ -29,7 +36,8 @@ def _files():
 
 
 def private_storage():
-    return EncryptedStorage(_files(), encrypt, decrypt)
+    """Keys bound now, so a response streamed after the request ends still decrypts."""
+    return StreamingEncryptedStorage(_files(), *bound_cipher(), read_whole_tokens=True)
 
 
 def check_files(sources):
@@ -71,13 +79,25 @@ def store_evidence(tip, original, checked, message=None, at=None):
             extension=checked.extension, size=checked.size, width=checked.width, height=checked.height,
             sha256=checked.sha256, original_key=keys["original"], stripped_key=keys["stripped"],
             thumbnail_key=keys["thumbnail"], created_at=at or utcnow())
+        if needs_playable(checked.kind, checked.mime):
+            attachment.playback = "pending"
         db.session.add(attachment)
         db.session.flush()
     except BaseException:
         for key in written:
             storage.delete(key)
         raise
+    if attachment.playback == "pending":
+        after_commit(enqueue_playback, tip.tenant_id, attachment.id)
     return attachment
+
+
+def needs_playable(kind, mime):
+    return kind == "audio" and mime in DEMUXERS
+
+
+def enqueue_playback(tenant_id, attachment_id):
+    enqueue("inbox.jobs.prepare_playback", tenant_id, attachment_id, timeout=300)
 
 
 def read_stripped(attachment, thumbnail=False):
@@ -90,10 +110,12 @@ def rotate_evidence():
     Each file is replaced atomically, so an interrupted run is simply run again. Returns a count of files."""
     from sqlalchemy import select
 
-    files, count = _files(), 0
+    storage, count = private_storage(), 0
     for attachment in db.session.execute(select(TipAttachment)).scalars():
-        for key in (attachment.original_key, attachment.stripped_key, attachment.thumbnail_key):
-            if key and files.exists(key):
-                files.save(key, rotate(files.read(key)))
+        for key in (attachment.original_key, attachment.stripped_key, attachment.thumbnail_key,
+                    attachment.playable_key):
+            if key and storage.exists(key):
+                with storage.open(key) as plain:  # decrypted under any key, written under the first
+                    storage.save(key, plain)
                 count += 1
     return count

@@ -1,4 +1,5 @@
-"""Inbox jobs: the timer at each deadline and the periodic sweep that catches what a lost timer missed."""
+"""Inbox jobs: the timer at each deadline and the periodic sweep that catches what a lost timer missed; the
+playable copy of voice evidence and its sweep."""
 from core.extensions import db
 from core.jobs import job
 from core.tenancy import tenant_scope
@@ -17,5 +18,27 @@ def check_deadlines(tenant_id, tip_id):
 @job
 def sweep_deadlines():
     from inbox.sla import sweep
+
+    return sweep()
+
+
+@job
+def prepare_playback(tenant_id, attachment_id):
+    """The playable copy of a voice recording (`inbox.playback`); a failure worth retrying is committed, then
+    raised, so rq retries the job."""
+    from inbox.playback import PlaybackRetry
+    from inbox.playback import prepare_playback as prepare
+
+    with tenant_scope(tenant_id):
+        state = prepare(attachment_id)
+        db.session.commit()
+    if state == "retrying":
+        raise PlaybackRetry(f"evidence {attachment_id}: conversion failed, to be retried")
+    return state
+
+
+@job
+def sweep_playback():
+    from inbox.playback import sweep
 
     return sweep()

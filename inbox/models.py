@@ -97,7 +97,7 @@ class TipAttachment(TenantScoped, db.Model):
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     message_id: Mapped[int | None] = mapped_column(ForeignKey("tip_messages.id", ondelete="SET NULL"),
                                                    nullable=True, index=True)
-    kind: Mapped[str] = mapped_column(String(10))  # image, video
+    kind: Mapped[str] = mapped_column(String(10))  # image, video, audio, document
     mime: Mapped[str] = mapped_column(String(40))
     extension: Mapped[str] = mapped_column(String(8))
     size: Mapped[int] = mapped_column(Integer)
@@ -107,6 +107,14 @@ class TipAttachment(TenantScoped, db.Model):
     original_key: Mapped[str] = mapped_column(String(255))
     stripped_key: Mapped[str] = mapped_column(String(255))
     thumbnail_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Voice evidence browsers cannot all play (AMR, M4A) gets a playable copy made by a job: `playback` is
+    # pending, retrying, ready, failed or no_tool (no ffmpeg on this server); None means the staff copy plays.
+    playback: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    playback_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    playable_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    playable_mime: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    playable_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[object] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     tip = relationship(Tip, backref=db.backref("attachments", order_by="TipAttachment.id", lazy="select"))

@@ -1,14 +1,16 @@
 """Staff pages: the inbox list, the tip page and its actions, evidence files, notifications."""
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.http import parse_range_header
 
 from core.errors import AppError, NotFound
 from core.extensions import db
 from core.pagination import clamp_page, paginate
 from core.permissions import can, require, scope_clause
 from core.tenancy import load
+from core.transcode import tool_available
 from hierarchy.models import Unit
 from inbox import notify, services
 from inbox.api import apply_changes
@@ -22,7 +24,7 @@ from inbox.constants import (
     STATUSES,
     TRANSITIONS,
 )
-from inbox.evidence import read_stripped
+from inbox.evidence import private_storage
 from inbox.models import Escalation, Tip, TipAttachment, TipHistory, TipMessage
 from inbox.policy import canned_replies
 from inbox.queries import status_counts, tip_for, tips_in_scope
@@ -87,8 +89,17 @@ def _render_tip(tip, identity=None):
         identity=identity, pseudonym=pseudonym(tip.reporter), assignable=_assignable(tip), units=units,
         canned=canned_replies(tip.unit), statuses=STATUSES, resolutions=RESOLUTIONS, severities=SEVERITIES,
         categories=CATEGORIES, channels=CHANNELS, history_labels=HISTORY_LABELS, delivery_labels=DELIVERY_LABELS,
-        next_statuses=sorted(TRANSITIONS[tip.status])))
+        next_statuses=sorted(TRANSITIONS[tip.status]), playback_tool=tool_available(), duration=_duration))
     return response
+
+
+def _duration(milliseconds):
+    """m:ss (h:mm:ss past an hour) of a recording; empty when unknown (the page's script fills it in)."""
+    if milliseconds is None:
+        return ""
+    minutes, seconds = divmod(round(milliseconds / 1000), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 @bp.get("/<int:tip_id>")
@@ -179,16 +190,50 @@ def reveal(tip_id):
 @bp.get("/files/<int:attachment_id>")
 @login_required
 def attachment(attachment_id):
-    """The metadata-stripped copy, for staff who may see the tip; the type is the one sniffed at upload."""
+    """A staff copy, for staff who may see the tip: the metadata-stripped copy (`?thumb=1` its thumbnail,
+    `?v=play` the playable copy of a voice recording); the type is the one sniffed at upload. Audio and video
+    seek: a `Range` request is answered with those bytes alone (206), decrypting only the chunks holding them."""
     item = load(TipAttachment, attachment_id)
     if item is None:
         raise NotFound()
     require(current_user, "tip.view", item)
-    thumbnail = request.args.get("thumb") == "1"
-    import io
+    if request.args.get("v") == "play":
+        if item.playback != "ready" or not item.playable_key:
+            raise NotFound(_("Bản nghe được trên trình duyệt chưa sẵn sàng."))
+        key, mime, extension = item.playable_key, item.playable_mime, "m4a"
+    elif request.args.get("thumb") == "1" and item.thumbnail_key:
+        key, mime, extension = item.thumbnail_key, item.mime, item.extension
+    else:
+        key, mime, extension = item.stripped_key, item.mime, item.extension
+    return _send_range(private_storage(), key, mime, f"{item.tip.tracking_code}-{item.id}.{extension}")
 
-    response = send_file(io.BytesIO(read_stripped(item, thumbnail)), mimetype=item.mime, as_attachment=True,
-                         download_name=f"{item.tip.tracking_code}-{item.id}.{item.extension}", max_age=0)
+
+def _send_range(storage, key, mime, download_name):
+    """200 with the whole file, or 206 with the one range asked for, or 416 when it lies past the end. A
+    multi-range request, or a conditional one (`If-Range`: we give no validators), gets the whole file."""
+    size = storage.plain_size(key)
+    start, stop, status = 0, size, 200
+    asked = request.headers.get("Range")
+    if asked and not request.headers.get("If-Range"):
+        ranges = parse_range_header(asked)
+        if ranges is not None and ranges.units == "bytes" and len(ranges.ranges) == 1:
+            bounds = ranges.range_for_length(size)
+            if bounds is None:
+                response = Response(status=416)
+                response.headers["Content-Range"] = f"bytes */{size}"
+                return _private(response, download_name)
+            (start, stop), status = bounds, 206
+    response = Response(storage.read_range(key, start, stop), status=status, mimetype=mime,
+                        direct_passthrough=True)
+    response.headers["Content-Length"] = str(stop - start)
+    if status == 206:
+        response.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    return _private(response, download_name)
+
+
+def _private(response, download_name):
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -4,6 +4,7 @@ The form posts here with a CSRF token and the API's field names. Codes and secre
 and every page that shows them answers `Cache-Control: no-store` and `Referrer-Policy: no-referrer`.
 """
 from flask import Blueprint, make_response, render_template, request
+from flask_babel import ngettext
 from marshmallow import ValidationError
 
 from core.errors import AppError
@@ -88,6 +89,24 @@ def lookup_post():
             status = getattr(error, "status", 422)
     intake.mark_replies_seen(tip)
     db.session.commit()
+    loose = [item for item in tip.attachments if item.message_id is None]
     return private(render_template("inbox/lookup.html", tip=tip, code=tip.tracking_code, secret=secret,
                                    messages=intake.reporter_messages(tip), statuses=STATUSES,
-                                   categories=CATEGORIES, notice=notice, error=None), status)
+                                   categories=CATEGORIES, notice=notice, error=None, loose=loose,
+                                   received=received_files), status)
+
+
+def received_files(attachments):
+    """What arrived, as counts by kind ("1 ghi âm, 2 ảnh"): the reporter sees their files were received, and
+    nothing about them (no names, which may name them, nor sizes) is shown back."""
+    counts = {}
+    for item in attachments:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    labels = {
+        "image": lambda n: ngettext("%(num)d ảnh", "%(num)d ảnh", n),
+        "video": lambda n: ngettext("%(num)d video", "%(num)d video", n),
+        "audio": lambda n: ngettext("%(num)d ghi âm", "%(num)d ghi âm", n),
+        "document": lambda n: ngettext("%(num)d tệp PDF", "%(num)d tệp PDF", n),
+    }
+    return ", ".join(labels[kind](counts[kind]) for kind in ("audio", "image", "video", "document")
+                     if kind in counts)

@@ -19,4 +19,5 @@ def test_the_navigation_is_in_the_declared_order_without_duplicates(app):
     assert len(endpoints) == len(set(endpoints)) == 9
     assert endpoints[:3] == ["metrics.dashboard", "hierarchy.tree", "inbox.index"]
     assert [func.__name__ for func, _seconds in registry("periodic", app)] == [
-        "sweep_scheduled_posts", "sweep_deadlines", "sweep_zalo", "sweep_exports", "anchor_audit_chains"]
+        "sweep_scheduled_posts", "sweep_deadlines", "sweep_playback", "sweep_zalo", "sweep_exports",
+        "anchor_audit_chains"]
