@@ -1,7 +1,7 @@
 """tip_attachments: a browser-playable copy of voice evidence, its state, and the duration of audio and video
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0020
 Create Date: 2026-12-05
 
 AMR voice notes (and M4A) get a staff copy every browser plays (AAC in M4A, made by ffmpeg in a job);
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
