@@ -120,9 +120,10 @@ def test_a_range_past_the_end_is_416_and_no_range_is_the_whole_file(client, app_
 
 def test_a_range_is_checked_like_the_whole_file(client, app_ctx, tenant_a, login_as):
     _voice, item = _big_voice(tenant_a, client)
+    item_id = item.id  # read in tenant A's scope: tenant B cannot see the row
     login_as("officer", tenant="b")
-    assert client.get(f"/app/inbox/files/{item.id}", headers={"Range": "bytes=0-9"}).status_code == 404
-    anonymous = app_ctx.test_client().get(f"/app/inbox/files/{item.id}", headers={"Range": "bytes=0-9"})
+    assert client.get(f"/app/inbox/files/{item_id}", headers={"Range": "bytes=0-9"}).status_code == 404
+    anonymous = app_ctx.test_client().get(f"/app/inbox/files/{item_id}", headers={"Range": "bytes=0-9"})
     assert anonymous.status_code in (302, 401) and anonymous.data[:6] != b"#!AMR\n"
 
 
