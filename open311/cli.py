@@ -21,5 +21,6 @@ def client_create_command(tenant, name):
         client, api_key = create_client(name)
         record("open311.client_create", client, details={"name": client.name, "prefix": client.prefix})
         db.session.commit()
-    click.echo(f"Đã tạo ứng dụng Open311 '{client.name}' cho {tenant.slug}. Khoá API (chỉ hiện một lần):")
+        name = client.name  # read in the tenant's scope: outside it the row is not visible
+    click.echo(f"Đã tạo ứng dụng Open311 '{name}' cho {tenant.slug}. Khoá API (chỉ hiện một lần):")
     click.echo(api_key)

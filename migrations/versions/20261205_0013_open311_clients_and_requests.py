@@ -1,14 +1,18 @@
 """open311: registered clients (hashed api_key) and the requests they sent
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0020
 Create Date: 2026-12-05
+
+Both tables are tenant-owned: row-level security as every other (`core.rls`).
 """
 import sqlalchemy as sa
 from alembic import op
 
+from core import rls
+
 revision = "0013"
-down_revision = "0010"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
@@ -52,6 +56,8 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_open311_requests_tenant_id"), ["tenant_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_open311_requests_client_id"), ["client_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_open311_requests_created_at"), ["created_at"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        rls.enable(op.get_bind(), ["open311_clients", "open311_requests"])
 
 
 def downgrade():
