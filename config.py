@@ -71,6 +71,7 @@ class Config:
         # Public rate limits; the benchmark configuration raises them (docs/benchmarks.md).
         self.RATELIMIT_PUBLIC_TIPS = env.get("RATELIMIT_PUBLIC_TIPS", "10 per minute;60 per hour")
         self.RATELIMIT_FOLLOWUP = env.get("RATELIMIT_FOLLOWUP", "20 per minute")
+        self.RATELIMIT_OPEN311 = env.get("RATELIMIT_OPEN311", "30 per minute;600 per hour")
         self.RATELIMIT_LOGIN = env.get("RATELIMIT_LOGIN", "10 per minute")
         # Per client address: every delivery (Zalo's servers send them all), and refused ones (forgeries).
         self.RATELIMIT_ZALO_WEBHOOK = env.get("RATELIMIT_ZALO_WEBHOOK", "3000 per minute")

@@ -53,7 +53,7 @@ def current_tenant_id():
 
 # Public URLs name their tenant themselves (slug, unit id, tracking code, Zalo app id): a signed-in user's own
 # tenant never applies there, so staff of one province can read another province's public page.
-PUBLIC_PREFIXES = ("/p/", "/api/v1/public/", "/tra-cuu", "/webhooks/")
+PUBLIC_PREFIXES = ("/p/", "/api/v1/public/", "/tra-cuu", "/webhooks/", "/open311/")
 
 
 def is_public_path(path):

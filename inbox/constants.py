@@ -26,7 +26,7 @@ RESOLUTIONS = {
     "not_our_jurisdiction": _l("Không thuộc thẩm quyền"),
     "no_action": _l("Không cần xử lý"),
 }
-CHANNELS = {"web": _l("Trang web"), "api": _l("API"), "zalo": _l("Zalo")}
+CHANNELS = {"web": _l("Trang web"), "api": _l("API"), "zalo": _l("Zalo"), "open311": _l("Open311")}
 DELIVERY_LABELS = {
     "pending": _l("Đang gửi"),
     "sent": _l("Đã gửi"),

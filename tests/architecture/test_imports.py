@@ -25,9 +25,10 @@ PARTS = {
     "metrics": ("metrics",),
     "zalo": ("zalo",),
     "audit": ("audit",),
+    "open311": ("open311",),
     "devtools": ("devtools",),  # development tools (the fake Zalo): no product module may import them
 }
-FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit")
+FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit", "open311")
 ANY = "*"
 # What every feature may import of another part.
 PUBLIC = {"core": ANY, "hierarchy": ("hierarchy.models", "hierarchy.signals"),
@@ -46,6 +47,8 @@ ARROWS = (
     ("zalo", "metrics", ("metrics.events",), "record()"),
     ("zalo", "inbox", ANY, "the channel brings tips in and takes replies out"),
     ("zalo", "content", ANY, "articles mirror posts"),
+    ("open311", "inbox", ANY, "a channel: requests become tips through the inbox's intake"),
+    ("open311", "hierarchy", ("hierarchy.correspondence",), "the communes' coordinates place a request"),
     ("devtools", "zalo", ("zalo.client", "zalo.demo"), "the fake Zalo speaks the client's protocol"),
 )
 NEVER = (
@@ -65,6 +68,8 @@ NEVER = (
     ("inbox", "zalo", "channel depends on inbox, not back"),
     ("metrics", "inbox", "numbers know no tips"),
     ("metrics", "content", "numbers know no posts"),
+    ("inbox", "open311", "channel depends on inbox, not back"),
+    ("core", "open311", "core lists the features by name only"),
     ("content", "zalo", "a post published reaches Zalo through a signal"),
 )
 def _module_name(path):

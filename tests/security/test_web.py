@@ -22,8 +22,10 @@ def _fill(rule, value="1"):
 
 def _write_routes(app, api):
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/webhooks/") or rule.rule.startswith("/api/v1/public/"):
-            continue  # anonymous JSON by design: no cookie to ride on (core.security.csrf_exempt)
+        if rule.rule.startswith(("/webhooks/", "/api/v1/public/", "/open311/")):
+            # Anonymous by design, or authenticated by an api_key in the request (Open311): a session cookie
+            # gives them nothing to ride on (core.security.csrf_exempt).
+            continue
         if rule.rule.startswith("/api/") != api:
             continue
         for method in WRITES:
