@@ -1,7 +1,7 @@
 """open311: registered clients (hashed api_key) and the requests they sent
 
 Revision ID: 0013
-Revises: 0020
+Revises: 0011
 Create Date: 2026-12-05
 
 Both tables are tenant-owned: row-level security as every other (`core.rls`).
@@ -12,7 +12,7 @@ from alembic import op
 from core import rls
 
 revision = "0013"
-down_revision = "0020"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
