@@ -337,3 +337,30 @@ def test_the_demo_history_is_carried_with_every_metric_of_every_month(app_ctx, c
     # Phường Vĩnh Lạc's page leads to Phường Rạch Giá, where its history now is.
     response = client.get("/p/kien-giang/30745")
     assert response.status_code == 301 and response.headers["Location"].endswith("/p/an-giang/30742")
+
+
+def test_a_units_public_and_staff_pages_say_what_it_was_formed_from(app_ctx, client, tenant_a, tra_vinh_history):
+    from tenants import services
+    from tests.conftest import login
+
+    runner = app_ctx.test_cli_runner()
+    assert runner.invoke(args=["reform", "apply", "tra-vinh", "--into", "vinh-long"]).exit_code == 0
+    new = _tenant("vinh-long")
+    with tenant_scope(new.id):
+        long_duc = unit("29263")
+        merged = db.session.execute(select(Unit.name).where(Unit.merged_into_id == long_duc.id)
+                                    .order_by(Unit.name)).scalars().all()
+        assert "Công an phường 4" in merged
+        targets = select(Unit.merged_into_id).where(Unit.merged_into_id.is_not(None))
+        untouched = db.session.execute(select(Unit.code).where(Unit.kind == "commune", Unit.active.is_(True),
+                                                               Unit.id.not_in(targets)).limit(1)).scalar_one()
+        services.create_user("giamdoc@vinh-long.test", "test-password-123", "director", tenant=new, unit_code="86")
+        db.session.commit()
+    line = re.compile(r"Hình thành từ: ([^<]*) \(Trà Vinh\) ngày 01/07/2025\.")
+    public = line.search(client.get("/p/vinh-long/29263").get_data(as_text=True))
+    assert public and public.group(1).split(", ") == merged
+    login(client, "giamdoc@vinh-long.test")
+    staff = line.search(client.get(f"/app/units/{long_duc.id}/profile").get_data(as_text=True))
+    assert staff and staff.group(1).split(", ") == merged
+    # A commune nothing was merged into says nothing of the kind.
+    assert "Hình thành từ:" not in client.get(f"/p/vinh-long/{untouched}").get_data(as_text=True)
