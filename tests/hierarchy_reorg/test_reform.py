@@ -364,3 +364,16 @@ def test_a_units_public_and_staff_pages_say_what_it_was_formed_from(app_ctx, cli
     assert staff and staff.group(1).split(", ") == merged
     # A commune nothing was merged into says nothing of the kind.
     assert "Hình thành từ:" not in client.get(f"/p/vinh-long/{untouched}").get_data(as_text=True)
+
+
+def test_the_reform_plan_page_speaks_english(app_ctx, client, tenant_a):
+    from tests.conftest import login
+
+    login(client, "platform@test.test")
+    page = client.get("/app/platform/reform/tra-vinh?into=vinh-long&lang=en").get_data(as_text=True)
+    for english in ("onto the new administrative map", "The plan below has changed nothing yet.", "Summary",
+                    "After carrying"):
+        assert english in page, english
+    assert "Kế hoạch dưới đây chưa thay đổi gì" not in page and "Tóm tắt" not in page
+    tenants = client.get("/app/platform/tenants").get_data(as_text=True)  # the choice sticks
+    assert "Carry onto the new map" in tenants and "Chuyển sang bản đồ mới" not in tenants
