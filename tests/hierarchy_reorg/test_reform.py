@@ -377,3 +377,37 @@ def test_the_reform_plan_page_speaks_english(app_ctx, client, tenant_a):
     assert "Kế hoạch dưới đây chưa thay đổi gì" not in page and "Tóm tắt" not in page
     tenants = client.get("/app/platform/tenants").get_data(as_text=True)  # the choice sticks
     assert "Carry onto the new map" in tenants and "Chuyển sang bản đồ mới" not in tenants
+
+
+def test_the_carried_tenants_audit_records_are_read_from_the_new_tenants_audit_page(app_ctx, client, tenant_a,
+                                                                                    tra_vinh_history):
+    from tenants import services
+    from tests.conftest import login
+
+    runner = app_ctx.test_cli_runner()
+    assert runner.invoke(args=["reform", "apply", "tra-vinh", "--into", "vinh-long"]).exit_code == 0
+    old, new = _tenant("tra-vinh"), _tenant("vinh-long")
+    with platform_scope():
+        old_actions = set(db.session.execute(select(AuditLog.action).where(AuditLog.tenant_id == old.id)).scalars())
+    assert "tenant.carried_out" in old_actions and len(old_actions) > 1
+    with tenant_scope(new.id):
+        services.create_user("thanhtra@vinh-long.test", "test-password-123", "auditor", tenant=new, unit_code="86")
+        services.create_user("thanhtra.xa@vinh-long.test", "test-password-123", "auditor", tenant=new,
+                             unit_code="29263")
+        db.session.commit()
+    login(client, "thanhtra@vinh-long.test")
+    own = client.get("/app/audit").get_data(as_text=True)
+    assert 'data-carried="tra-vinh"' in own and "tenant.carried_out" not in own  # its own chain, and a way back
+    page = client.get("/app/audit?carried=tra-vinh").get_data(as_text=True)
+    assert 'data-viewing-carried="tra-vinh"' in page and f"data-old-tenant>{old.name}<" in page
+    shown = set(re.findall(r'data-action="([^"]+)"', page))
+    assert "tenant.carried_out" in shown and shown <= old_actions and "tenant.carried_in" not in shown
+    assert 'method="post"' not in page.split("</header>")[-1]  # read-only: no export of another chain here
+    filtered = client.get("/app/audit?carried=tra-vinh&action=tenant.carried_out").get_data(as_text=True)
+    assert set(re.findall(r'data-action="([^"]+)"', filtered)) == {"tenant.carried_out"}
+    # Only for the whole tenant's auditors; a tenant never carried in is not there.
+    assert client.get("/app/audit?carried=kien-giang").status_code == 404
+    commune = app_ctx.test_client()
+    login(commune, "thanhtra.xa@vinh-long.test")
+    assert 'data-carried=' not in commune.get("/app/audit").get_data(as_text=True)
+    assert commune.get("/app/audit?carried=tra-vinh").status_code == 404
