@@ -18,7 +18,7 @@ from core.errors import Forbidden, Invalid, NotFound
 from core.extensions import db
 from core.pagination import clamp_page, paginate
 from core.permissions import ROLE_ACTIONS, can, memberships_of, require, scope_clause
-from core.tenancy import load
+from core.tenancy import current_tenant_id, load, platform_scope, tenant_scope
 from core.timeutil import isoformat, local_day_bounds
 from hierarchy.models import Unit
 
@@ -129,27 +129,75 @@ def _date_arg(name):
         raise Invalid(fields={name: [_("Ngày không hợp lệ (YYYY-MM-DD).")]}) from None
 
 
+def carried_tenants(user):
+    """The tenants carried into the user's tenant by the reform, whose closed chains hold the history of what is
+    now this tenant's: readable by a director or auditor of the whole tenant, read-only. Oldest first."""
+    from tenants.models import Tenant
+
+    tenant_id = current_tenant_id()
+    if tenant_id is None or not _is_root_path(_audit_root(user)):
+        return []
+    with platform_scope():
+        return db.session.execute(select(Tenant).where(Tenant.carried_into_id == tenant_id).order_by(Tenant.id)
+                                  ).scalars().all()
+
+
+def _audit_root(user):
+    anchors = [anchor for role, anchor in memberships_of(user) if anchor and ACTION in ROLE_ACTIONS.get(role, ())]
+    return min(anchors, key=len, default=None)
+
+
+def _carried_page(old, filters, page_number):
+    """A page of a carried tenant's chain (its own scope: those rows are still that tenant's)."""
+    with tenant_scope(old.id):
+        statement = select(AuditLog).where(AuditLog.tenant_id == old.id)
+        if filters["actor"]:
+            statement = statement.where(AuditLog.actor.contains(filters["actor"].lower(), autoescape=True))
+        if filters["action"]:
+            statement = statement.where(or_(AuditLog.action == filters["action"], AuditLog.action.startswith(
+                filters["action"] + ".", autoescape=True)))
+        if filters["from"]:
+            statement = statement.where(AuditLog.at >= local_day_bounds(filters["from"])[0])
+        if filters["to"]:
+            statement = statement.where(AuditLog.at < local_day_bounds(filters["to"])[1])
+        page = paginate(statement.order_by(AuditLog.id.desc()), page_number, PER_PAGE)
+        actions = db.session.execute(select(distinct(AuditLog.action)).where(AuditLog.tenant_id == old.id)
+                                     .order_by(AuditLog.action)).scalars().all()
+    return page, actions
+
+
 @bp.get("/audit")
 @login_required
 def audit_page():
     if not can(current_user, ACTION):
         abort(403)
+    carried = carried_tenants(current_user)
+    viewing = next((old for old in carried if old.slug == request.args.get("carried")), None)
+    if request.args.get("carried") and viewing is None:
+        abort(404)
     filters = {"actor": (request.args.get("actor") or "").strip()[:255],
                "action": (request.args.get("action") or "").strip()[:64],
                "unit_id": request.args.get("unit_id", type=int), "from": _date_arg("from"), "to": _date_arg("to")}
     _check_dates(filters["from"], filters["to"])
-    unit = _filter_unit(filters["unit_id"])
-    statement = audit_records(current_user, unit, filters["actor"], filters["action"], filters["from"],
-                              filters["to"])
-    page = paginate(statement.order_by(AuditLog.id.desc()), clamp_page(request.args.get("page")), PER_PAGE)
     units = db.session.execute(select(Unit).where(scope_clause(current_user, ACTION, Unit.path))
                                .order_by(Unit.path)).scalars().all()
+    # The carried units kept their ids when they moved: their names read from this tenant's tree.
     unit_names = {u.id: u.name for u in units}
-    actions = db.session.execute(select(distinct(AuditLog.action)).where(audit_scope(current_user))
-                                 .order_by(AuditLog.action)).scalars().all()
-    export_unit = unit or _anchor_unit(units)
+    if viewing is not None:
+        filters["unit_id"] = None
+        page, actions = _carried_page(viewing, filters, clamp_page(request.args.get("page")))
+        export_unit = None
+    else:
+        unit = _filter_unit(filters["unit_id"])
+        statement = audit_records(current_user, unit, filters["actor"], filters["action"], filters["from"],
+                                  filters["to"])
+        page = paginate(statement.order_by(AuditLog.id.desc()), clamp_page(request.args.get("page")), PER_PAGE)
+        actions = db.session.execute(select(distinct(AuditLog.action)).where(audit_scope(current_user))
+                                     .order_by(AuditLog.action)).scalars().all()
+        export_unit = unit or _anchor_unit(units)
     return render_template("audit/audit.html", page=page, filters=filters, units=units, unit_names=unit_names,
-                           actions=actions, export_unit=export_unit, per_page=PER_PAGE,
+                           actions=actions, export_unit=export_unit, per_page=PER_PAGE, carried=carried,
+                           viewing=viewing,
                            pages=max(1, -(-page["total"] // PER_PAGE)),
                            current=clamp_page(request.args.get("page")))
 

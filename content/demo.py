@@ -1,8 +1,11 @@
-"""`flask demo`: a believable month of posts on every unit's page (Trà Vinh reported 600+ in its first month).
+"""`flask demo`: posts on every active unit's page, dated over the window `flask demo` asks for (by default
+the last 30 days; Trà Vinh reported 600+ posts in its first month, which the pre-reform demo spreads over
+2021–2025).
 
 Posts are built by `new_post` and `mark_published` (as the API's posts are) with explicit past timestamps and
 counted with `record_many`, so revisions, the `posts_published` events and the counters agree with the pages.
-Idempotent: a tenant that already has posts is left alone. Deterministic per tenant (seeded by its slug).
+Idempotent: a window that already holds posts of the tenant is left alone. Deterministic per tenant (seeded by
+its slug).
 """
 import random
 from datetime import timedelta
@@ -14,6 +17,7 @@ from content.lifecycle import mark_published
 from content.models import Post
 from content.services import new_post
 from core.extensions import db
+from core.signals import demo_window
 from core.timeutil import utcnow
 from metrics.events import record_many
 
@@ -23,26 +27,28 @@ SCALE = {"tra-vinh": 1.0}
 DEFAULT_SCALE = 0.25
 
 
-def seed_demo(sender, tenant_id=None, **_kwargs):
+def seed_demo(sender, tenant_id=None, start=None, end=None, **_kwargs):
     """The `demo_seed` receiver; runs inside the tenant's scope (set by `flask demo`)."""
     from hierarchy.models import Unit
     from tenants.models import Membership, Tenant, User
 
-    if db.session.execute(select(func.count(Post.id))).scalar_one():
+    start, end = demo_window(start, end)
+    if db.session.execute(select(func.count(Post.id)).where(Post.created_at >= start,
+                                                             Post.created_at < end)).scalar_one():
         return 0
     tenant = db.session.get(Tenant, tenant_id)
     rng = random.Random(tenant.slug)
-    units = db.session.execute(select(Unit).order_by(Unit.path)).scalars().all()
+    window = _Window(start, end, live=end >= utcnow() - timedelta(days=1))
+    units = db.session.execute(select(Unit).where(Unit.active.is_(True)).order_by(Unit.path)).scalars().all()
     memberships = db.session.execute(select(Membership).where(Membership.role.in_(("unit_admin", "director")))
                                      ).scalars().all()
     admins = {m.unit_id: db.session.get(User, m.user_id) for m in memberships}
     director = next((db.session.get(User, m.user_id) for m in memberships if m.role == "director"), None)
-    now = utcnow()
     posts = []
     for unit in units:
         wanted = PER_UNIT.get(unit.kind, 3) * SCALE.get(tenant.slug, DEFAULT_SCALE)
         number = int(wanted) + (1 if rng.random() < wanted - int(wanted) else 0)
-        posts += [_seed_post(rng, unit, admins.get(unit.id) or director, director, now, index)
+        posts += [_seed_post(rng, unit, admins.get(unit.id) or director, director, window, index)
                   for index in range(number)]
     db.session.add_all(posts)
     db.session.flush()
@@ -52,24 +58,40 @@ def seed_demo(sender, tenant_id=None, **_kwargs):
     return len(posts)
 
 
-def _fate(rng, index):
-    """Most posts are published; a few wait for review, are scheduled, or are still drafts."""
+class _Window:
+    """[start, end) of the seeding; `live` when it ends now (only then are posts scheduled for the future)."""
+
+    def __init__(self, start, end, live):
+        self.start, self.end, self.live = start, end, live
+        self.days = max(1, (end - start).days)
+
+    def moment(self, rng):
+        """7h–20h local time (UTC+7) on a day of the window, never at or after its end."""
+        at = (self.start + timedelta(days=rng.randrange(self.days))).replace(hour=rng.randint(0, 13),
+                                                                          minute=rng.randint(0, 59))
+        while at >= self.end:
+            at -= timedelta(days=1)
+        return max(at, self.start)
+
+
+def _fate(rng, index, live):
+    """Most posts are published; a few wait for review, are scheduled (only in a window that ends now), or are
+    still drafts."""
     roll = rng.random()
     if index == 0 and roll < 0.12:
         return "pinned"
+    if 0.05 <= roll < 0.08 and not live:
+        return "published"
     return "in_review" if roll < 0.05 else "scheduled" if roll < 0.08 else "draft" if roll < 0.10 else "published"
 
 
-def _seed_post(rng, unit, author, approver, now, index):
+def _seed_post(rng, unit, author, approver, window, index):
+    now = window.end
     kind = rng.choices([k for k, _w in KIND_WEIGHTS], weights=[w for _k, w in KIND_WEIGHTS])[0]
-    title, body = fill(rng.choice(TEMPLATES[kind]), unit, rng, now)
-    fate = _fate(rng, index)
+    fate = _fate(rng, index, window.live)
+    published_at = window.moment(rng) if fate in ("published", "pinned") else None
+    title, body = fill(rng.choice(TEMPLATES[kind]), unit, rng, published_at or now)
     if fate in ("published", "pinned"):
-        # 7h–20h local time (UTC+7) on one of the last 30 days, never in the future.
-        published_at = (now - timedelta(days=rng.randint(0, 29))).replace(hour=rng.randint(0, 13),
-                                                                           minute=rng.randint(0, 59))
-        if published_at > now:
-            published_at -= timedelta(days=1)
         created_at = published_at - timedelta(hours=rng.uniform(1, 20))
     elif fate == "scheduled":
         created_at = now - timedelta(hours=rng.uniform(2, 48))

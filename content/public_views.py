@@ -19,7 +19,7 @@ from core.permissions import can
 from core.tenancy import load, set_request_tenant
 from core.urls import public_base, public_url
 from hierarchy.models import Unit
-from hierarchy.services import formed_from, root_unit, unit_by_code
+from hierarchy.services import formed_from, merged_from, root_unit, unit_by_code
 from tenants.models import tenant_by_slug
 
 bp = Blueprint("content_public", __name__, template_folder="templates", url_prefix="/p")
@@ -91,7 +91,7 @@ def unit_page(slug, code):
     return render_template("content/public/unit.html", tenant=g.public_tenant, unit=unit, posts=result["items"],
                            total=result["total"], page=page, per_page=PER_PAGE, kind=kind, kinds=KINDS,
                            guides=public.procedure_guides(unit), children=public.child_units(unit),
-                           formed_from=formed_from(unit, g.public_tenant),
+                           formed_from=formed_from(unit, g.public_tenant), merged_from=merged_from(unit),
                            tip_form=_has_template("inbox/_tip_form.html"))
 
 

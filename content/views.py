@@ -21,6 +21,7 @@ from core.permissions import can, require, scope_clause
 from core.tenancy import load
 from core.timeutil import LOCAL_TZ, to_local
 from hierarchy.models import Unit
+from hierarchy.services import merged_from
 
 bp = Blueprint("content", __name__, template_folder="templates", url_prefix="/app")
 TABS = ("all", "review", "scheduled")
@@ -224,7 +225,8 @@ def unit_profile(unit_id):
             db.session.rollback()
             errors = error.fields or {"_": [error.message]}
     return render_template("content/staff/profile.html", unit=unit, errors=errors, limits=PROFILE_LIMITS,
-                           form=request.form if errors else None), 422 if errors else 200
+                           form=request.form if errors else None, merged_from=merged_from(unit)
+                           ), 422 if errors else 200
 
 
 @bp.app_template_filter("local_input")

@@ -35,6 +35,28 @@ def formed_from(unit, tenant):
             "part": [names.get(code, code) for code in part]}
 
 
+def merged_from(unit):
+    """The units merged into `unit` whose history now lives here (a reform carried or a merge made them
+    inactive): [{"name", "province": the old province's name, or "" within the tenant's own tree}], by name.
+    The date is the reform's for units carried from another map."""
+    from hierarchy.maps import REFORM_DATE
+
+    sources = db.session.execute(select(Unit).where(Unit.merged_into_id == unit.id).order_by(Unit.name)
+                                 ).scalars().all()
+    if not sources:
+        return {}
+    top_codes = {codes[1] for source in sources if len(codes := source.path.strip("/").split("/")) > 2}
+    provinces = dict(db.session.execute(select(Unit.code, Unit.name).where(
+        Unit.code.in_(top_codes), Unit.kind == "province", Unit.active.is_(False))).all()) if top_codes else {}
+    items = []
+    for source in sources:
+        codes = source.path.strip("/").split("/")
+        old = provinces.get(codes[1], "") if len(codes) > 2 else ""
+        items.append({"name": source.name, "province": old.removeprefix("Công an ").removeprefix("tỉnh ")
+                      .removeprefix("thành phố ")})
+    return {"units": items, "date": REFORM_DATE if any(item["province"] for item in items) else None}
+
+
 def tenant_map(tenant):
     """The administrative map the tenant's tree is on (`hierarchy.maps`)."""
     return map_named(tenant.admin_map)

@@ -1,8 +1,11 @@
-"""`flask demo`: a province's month of tips in every state, written through the inbox services.
+"""`flask demo`: a province's tips in every state over the window `flask demo` asks for (by default the last
+month), written through the inbox services.
 
 Each tip lives its own timeline with explicit past times (`at=`/`now=`): deadlines that pass before the next
 step take effect as the sweep would have applied them, so escalations, overdue flags, metric events and
-history agree. Idempotent: a tenant that already has tips is left alone. Deterministic per tenant.
+history agree. A window that ends in the past (the pre-reform history) stops every life at its end: tips start
+up to a month before it, so most are settled, and what is still open at the end stays open. Idempotent: a
+window that already holds tips of the tenant is left alone. Deterministic per tenant.
 """
 import random
 from datetime import timedelta
@@ -11,6 +14,7 @@ from sqlalchemy import select
 
 from core import transaction
 from core.extensions import db
+from core.signals import demo_window
 from core.timeutil import as_utc, utcnow
 from hierarchy.models import Unit
 from inbox import demo_texts as texts
@@ -23,20 +27,23 @@ from inbox.notify import Notification, staff_of
 from inbox.policy import install_defaults
 from inbox.sla import process_deadlines
 
-DAYS = 30
 TIPS = {"84": 420}
 DEFAULT_TIPS = 140
+HISTORY_TAIL = timedelta(days=30)  # in a window that ended, no tip starts in its last month
 KIND_WEIGHTS = {"commune": 65, "district": 22, "province": 6, "department": 7}
 CATEGORY_WEIGHTS = (18, 24, 10, 4, 8, 7, 22, 7)
 SEVERITY_WEIGHTS = {"low": 15, "normal": 60, "high": 20, "urgent": 5}
 HOUR = timedelta(hours=1)
 
 
-def seed(sender, tenant_id=None, **_kwargs):
+def seed(sender, tenant_id=None, start=None, end=None, share=1.0, **_kwargs):
     """The `demo_seed` receiver, run in the tenant's scope. Returns the number of tips created."""
     from tenants.models import Tenant
 
-    if db.session.execute(select(Tip.id).limit(1)).first() is not None:
+    start, now = demo_window(start, end)
+    # Zalo's demo conversations arrive when the demo runs, whatever the window: they do not count here.
+    if db.session.execute(select(Tip.id).where(Tip.created_at >= start, Tip.created_at < now,
+                                               Tip.channel != "zalo").limit(1)).first() is not None:
         return 0
     tenant = db.session.get(Tenant, tenant_id)
     rng = random.Random(f"inbox-{tenant.slug}")
@@ -44,9 +51,10 @@ def seed(sender, tenant_id=None, **_kwargs):
     units = db.session.execute(select(Unit).where(Unit.active.is_(True))).scalars().all()
     by_kind = {kind: [unit for unit in units if unit.kind == kind] for kind in KIND_WEIGHTS}
     kinds = [kind for kind in KIND_WEIGHTS if by_kind[kind]]
-    now = utcnow()
-    starts = sorted(now - timedelta(seconds=rng.uniform(0, DAYS * 86400))
-                    for _ in range(TIPS.get(tenant.province_code, DEFAULT_TIPS)))
+    last = now if now >= utcnow() - timedelta(days=1) else max(start, now - HISTORY_TAIL)
+    span = (last - start).total_seconds()
+    starts = sorted(start + timedelta(seconds=rng.uniform(0, span))
+                    for _ in range(round(TIPS.get(tenant.province_code, DEFAULT_TIPS) * share)))
     story = _Story(rng, now)
     for created in starts:
         unit = rng.choice(by_kind[rng.choices(kinds, [KIND_WEIGHTS[kind] for kind in kinds])[0]])

@@ -1,12 +1,16 @@
 """`flask demo [--pre-reform]`: the demo world, today's or the one before the 2025 reform.
 
-The pre-reform world is the demo as it always was: `tra-vinh` (84) and `kien-giang` (91) on the old map, three
-tiers, a user per role, then every package's demo data (`core.signals.demo_seed`). Today's world is that world
-carried through the reform, exactly as an operator would (`tenants.reform.apply_reform`): `vinh-long` (86) from
-Trà Vinh's history plus the trees of the two other provinces that went into it (Bến Tre 83, the old Vĩnh Long
-86), `an-giang` (91) from Kiên Giang's history plus the old An Giang's tree (89), then a user per role on the new
-trees. Both are idempotent: a second run changes nothing.
+The pre-reform world is `tra-vinh` (84) and `kien-giang` (91) on the old map, three tiers, a user per role, then
+every package's demo data (`core.signals.demo_seed`) dated from January 2021 to the eve of the reform (HISTORY).
+Today's world is that world carried through the reform, exactly as an operator would
+(`tenants.reform.apply_reform`): `vinh-long` (86) from Trà Vinh's history plus the trees of the two other
+provinces that went into it (Bến Tre 83, the old Vĩnh Long 86), `an-giang` (91) from Kiên Giang's history plus
+the old An Giang's tree (89), then a user per role on the new trees and a smaller amount of demo data dated from
+the reform to now, so the dashboard's history runs on across 2025-07-01. Both are idempotent: a second run
+changes nothing.
 """
+from datetime import datetime
+
 import click
 from flask import current_app
 from sqlalchemy import select
@@ -14,12 +18,18 @@ from sqlalchemy import select
 from core.extensions import db
 from core.signals import demo_seed
 from core.tenancy import platform_scope, tenant_scope
+from core.timeutil import LOCAL_TZ, utcnow
 from hierarchy.models import Unit
 from hierarchy.services import import_province, root_unit
 from tenants import reform, services
 from tenants.models import tenant_by_slug
 
 PRE_REFORM_AS_OF = "2025-06-30"  # the last day of the map before the reform: what `--as-of` names
+REFORM_AT = datetime(2025, 7, 1, tzinfo=LOCAL_TZ)
+HISTORY = (datetime(2021, 1, 1, tzinfo=LOCAL_TZ), REFORM_AT)  # the pre-reform demo's data is dated in it
+# Shares of a package's usual amount (see `core.signals.demo_seed`): about the tips of the demo before it had a
+# history, split between the years before the reform and the months since, at comparable monthly rates.
+HISTORY_SHARE, TODAY_SHARE = 0.75, 0.5
 DEMO_PASSWORD = "ketnoi-demo-2026"
 PRE_REFORM = (("tra-vinh", "Công an tỉnh Trà Vinh", "84"), ("kien-giang", "Công an tỉnh Kiên Giang", "91"))
 # new slug, name, the commune its demo staff work at, then the old tenants carried into it: the demo's history
@@ -54,7 +64,8 @@ def _build_pre_reform():
             import_province(tenant, code)
             _ensure_users(tenant, _pre_reform_accounts(tenant))
             db.session.commit()
-            demo_seed.send(current_app._get_current_object(), tenant_id=tenant.id)
+            demo_seed.send(current_app._get_current_object(), tenant_id=tenant.id, start=HISTORY[0],
+                           end=HISTORY[1], share=HISTORY_SHARE)
             db.session.commit()
 
 
@@ -76,6 +87,9 @@ def _carry_into_today():
         new = tenant_by_slug(new_slug)
         with tenant_scope(new.id):
             _ensure_users(new, _today_accounts(new))
+            db.session.commit()
+            demo_seed.send(current_app._get_current_object(), tenant_id=new.id, start=REFORM_AT, end=utcnow(),
+                           share=TODAY_SHARE)
             db.session.commit()
 
 

@@ -337,3 +337,77 @@ def test_the_demo_history_is_carried_with_every_metric_of_every_month(app_ctx, c
     # Phường Vĩnh Lạc's page leads to Phường Rạch Giá, where its history now is.
     response = client.get("/p/kien-giang/30745")
     assert response.status_code == 301 and response.headers["Location"].endswith("/p/an-giang/30742")
+
+
+def test_a_units_public_and_staff_pages_say_what_it_was_formed_from(app_ctx, client, tenant_a, tra_vinh_history):
+    from tenants import services
+    from tests.conftest import login
+
+    runner = app_ctx.test_cli_runner()
+    assert runner.invoke(args=["reform", "apply", "tra-vinh", "--into", "vinh-long"]).exit_code == 0
+    new = _tenant("vinh-long")
+    with tenant_scope(new.id):
+        long_duc = unit("29263")
+        merged = db.session.execute(select(Unit.name).where(Unit.merged_into_id == long_duc.id)
+                                    .order_by(Unit.name)).scalars().all()
+        assert "Công an phường 4" in merged
+        targets = select(Unit.merged_into_id).where(Unit.merged_into_id.is_not(None))
+        untouched = db.session.execute(select(Unit.code).where(Unit.kind == "commune", Unit.active.is_(True),
+                                                               Unit.id.not_in(targets)).limit(1)).scalar_one()
+        services.create_user("giamdoc@vinh-long.test", "test-password-123", "director", tenant=new, unit_code="86")
+        db.session.commit()
+    line = re.compile(r"Hình thành từ: ([^<]*) \(Trà Vinh\) ngày 01/07/2025\.")
+    public = line.search(client.get("/p/vinh-long/29263").get_data(as_text=True))
+    assert public and public.group(1).split(", ") == merged
+    login(client, "giamdoc@vinh-long.test")
+    staff = line.search(client.get(f"/app/units/{long_duc.id}/profile").get_data(as_text=True))
+    assert staff and staff.group(1).split(", ") == merged
+    # A commune nothing was merged into says nothing of the kind.
+    assert "Hình thành từ:" not in client.get(f"/p/vinh-long/{untouched}").get_data(as_text=True)
+
+
+def test_the_reform_plan_page_speaks_english(app_ctx, client, tenant_a):
+    from tests.conftest import login
+
+    login(client, "platform@test.test")
+    page = client.get("/app/platform/reform/tra-vinh?into=vinh-long&lang=en").get_data(as_text=True)
+    for english in ("onto the new administrative map", "The plan below has changed nothing yet.", "Summary",
+                    "After carrying"):
+        assert english in page, english
+    assert "Kế hoạch dưới đây chưa thay đổi gì" not in page and "Tóm tắt" not in page
+    tenants = client.get("/app/platform/tenants").get_data(as_text=True)  # the choice sticks
+    assert "Carry onto the new map" in tenants and "Chuyển sang bản đồ mới" not in tenants
+
+
+def test_the_carried_tenants_audit_records_are_read_from_the_new_tenants_audit_page(app_ctx, client, tenant_a,
+                                                                                    tra_vinh_history):
+    from tenants import services
+    from tests.conftest import login
+
+    runner = app_ctx.test_cli_runner()
+    assert runner.invoke(args=["reform", "apply", "tra-vinh", "--into", "vinh-long"]).exit_code == 0
+    old, new = _tenant("tra-vinh"), _tenant("vinh-long")
+    with platform_scope():
+        old_actions = set(db.session.execute(select(AuditLog.action).where(AuditLog.tenant_id == old.id)).scalars())
+    assert "tenant.carried_out" in old_actions and len(old_actions) > 1
+    with tenant_scope(new.id):
+        services.create_user("thanhtra@vinh-long.test", "test-password-123", "auditor", tenant=new, unit_code="86")
+        services.create_user("thanhtra.xa@vinh-long.test", "test-password-123", "auditor", tenant=new,
+                             unit_code="29263")
+        db.session.commit()
+    login(client, "thanhtra@vinh-long.test")
+    own = client.get("/app/audit").get_data(as_text=True)
+    assert 'data-carried="tra-vinh"' in own and "tenant.carried_out" not in own  # its own chain, and a way back
+    page = client.get("/app/audit?carried=tra-vinh").get_data(as_text=True)
+    assert 'data-viewing-carried="tra-vinh"' in page and f"data-old-tenant>{old.name}<" in page
+    shown = set(re.findall(r'data-action="([^"]+)"', page))
+    assert "tenant.carried_out" in shown and shown <= old_actions and "tenant.carried_in" not in shown
+    assert 'method="post"' not in page.split("</header>")[-1]  # read-only: no export of another chain here
+    filtered = client.get("/app/audit?carried=tra-vinh&action=tenant.carried_out").get_data(as_text=True)
+    assert set(re.findall(r'data-action="([^"]+)"', filtered)) == {"tenant.carried_out"}
+    # Only for the whole tenant's auditors; a tenant never carried in is not there.
+    assert client.get("/app/audit?carried=kien-giang").status_code == 404
+    commune = app_ctx.test_client()
+    login(commune, "thanhtra.xa@vinh-long.test")
+    assert 'data-carried=' not in commune.get("/app/audit").get_data(as_text=True)
+    assert commune.get("/app/audit?carried=tra-vinh").status_code == 404
