@@ -106,6 +106,8 @@ def _seed_post(rng, unit, author, approver, window, index):
     if fate in ("published", "pinned", "scheduled") and needs_review:
         post.approved_by_id = getattr(approver, "id", None)
         post.approved_at = post.submitted_at + timedelta(minutes=rng.randint(10, 120))
+    elif fate in ("published", "pinned", "scheduled"):  # approved by its own unit as it was sent out
+        post.approved_by_id, post.approved_at = author.id, post.submitted_at
     if fate == "scheduled":
         post.status = "scheduled"
         post.publish_at = (now + timedelta(days=rng.randint(1, 7))).replace(hour=1, minute=0, second=0,

@@ -113,6 +113,11 @@ def publish(user, post, at=None):
         at = as_utc(at)
         if at <= now:
             raise Invalid("Thời điểm đăng đã qua.", {"at": ["Phải là một thời điểm trong tương lai."]})
+    if direct and post.approved_at is None:
+        # A unit that needs no review approves by publishing: the register's "Duyệt lúc" is never blank for a
+        # post that goes out.
+        post.approved_by_id, post.approved_at = user.id, now
+    if at is not None:
         post.status, post.publish_at = "scheduled", at
         after_commit(enqueue, publish_scheduled, post.tenant_id, post.id, at=at,
                      job_id=f"post-publish-{post.id}-{int(at.timestamp())}")

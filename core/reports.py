@@ -42,6 +42,9 @@ class Report(NamedTuple):
     # The CSV as one SELECT of finished text cells in column order, for PostgreSQL's COPY (`copy_csv` in the
     # exports package, which also gives the cells' SQL forms).
     copy_select: object = None
+    # The definitions of the figures the report shows: [(label, definition)], printed as a sheet in XLSX and a
+    # closing section in the PDF.
+    definitions: tuple = ()
 
 
 class Params(NamedTuple):

@@ -151,3 +151,19 @@ def duration(seconds):
     if hours < 48:
         return _("%(h)s giờ %(m)s phút", h=hours, m=minutes) if minutes else _("%(h)s giờ", h=hours)
     return _("%(d)s ngày", d=number(round(seconds / 86400, 1)))
+
+
+def signed_duration(seconds):
+    """A change of a duration: '+1 giờ 5 phút', '−20 phút', '±0 phút'."""
+    if seconds is None:
+        return "—"
+    sign = "+" if seconds > 0 else ("−" if seconds < 0 else "±")
+    return sign + duration(abs(seconds))
+
+
+def hours_minutes(seconds):
+    """A duration as h:mm for exports: 5400 → '1:30'; None → None."""
+    if seconds is None:
+        return None
+    minutes = round(seconds / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"

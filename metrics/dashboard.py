@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 
 from metrics import charts, rollups
-from metrics.kpis import DERIVED_INPUTS, change, derive
+from metrics.figures import DERIVED_INPUTS, FIGURES, change, derive, label, tone
 from metrics.periods import granularity_for, previous_period
 
 
@@ -22,24 +22,18 @@ class Tile:
     note: str = ""
 
 
-# (key, label, kind, higher is better, parts, note)
+# (key, parts, note): label, kind and which way is better come from `metrics.figures`.
 TILES = (
-    ("posts_published", _l("Bài đăng"), "count", True, (), ""),
-    ("post_views", _l("Lượt xem bài"), "count", True, (), ""),
-    ("followers_net", _l("Người theo dõi (tăng ròng)"), "count", True,
-     (("followers_gained", _l("theo dõi mới")), ("followers_lost", _l("bỏ theo dõi"))), ""),
-    ("interactions", _l("Tương tác"), "count", True,
-     (("messages_in", _l("tin nhắn đến")), ("messages_out", _l("tin nhắn trả lời")),
-      ("followers_gained", _l("lượt theo dõi"))), ""),
-    ("tips_received", _l("Tin báo tiếp nhận"), "count", None, (), ""),
-    ("tips_acknowledged", _l("Tin báo đã phản hồi"), "count", True, (("tips_resolved", _l("đã giải quyết")),), ""),
-    ("tips_overdue", _l("Tin báo quá hạn"), "count", False, (("tips_escalated", _l("chuyển cấp trên")),), ""),
-    ("sla_compliance", _l("Tỉ lệ đúng hạn (SLA)"), "ratio", True,
-     (("sla_met", _l("đúng hạn")), ("sla_missed", _l("trễ hạn"))), ""),
-    ("first_response_median", _l("Phản hồi đầu tiên – trung vị"), "duration", False, (),
-     _l("ước tính theo nhóm thời gian")),
-    ("first_response_avg", _l("Phản hồi đầu tiên – trung bình"), "duration", False,
-     (("first_response_count", _l("lượt phản hồi")),), ""),
+    ("posts_published", (), ""),
+    ("post_views", (), ""),
+    ("followers_net", ("followers_gained", "followers_lost"), ""),
+    ("interactions", ("messages_in", "messages_out", "followers_gained"), ""),
+    ("tips_received", (), ""),
+    ("tips_acknowledged", ("tips_resolved",), ""),
+    ("tips_overdue", ("tips_escalated",), ""),
+    ("sla_compliance", ("sla_met", "sla_missed"), ""),
+    ("first_response_median", (), _l("ước tính theo nhóm thời gian")),
+    ("first_response_avg", ("first_response_count",), ""),
 )
 
 CHARTS = (
@@ -77,30 +71,36 @@ def display(value, kind):
 
 
 def compare(value, old, kind):
-    """(delta, text): percentage points for a ratio, else the relative change in percent; the plain
-    difference when the previous figure is zero; (None, "—") when one side cannot be computed."""
+    """(delta, text): percentage points for a ratio; else the absolute difference, with the relative change in
+    percent only when the previous figure is large enough (`figures.MIN_PERCENT_BASE`), "mới" when it was 0;
+    (None, "—") when one side cannot be computed."""
     if value is None or old is None:
         return None, "—"
     if kind == "ratio":
         delta = (value - old) * 100
         return delta, charts.signed(delta, " " + str(_l("điểm %")))
+    if kind == "duration":
+        return value - old, charts.signed_duration(value - old)
+    delta = value - old
     relative = change(value, old)
-    if relative is None:
-        return value - old, charts.signed(value - old)
-    return relative, charts.signed(relative, " %")
+    if relative is not None:
+        return delta, f"{charts.signed(delta)} ({charts.signed(relative, ' %')})"
+    if old == 0 and value:
+        return delta, f"{charts.signed(delta)} ({_l('mới')})"
+    return delta, charts.signed(delta)
 
 
 def build_tiles(current, previous):
     now, before = figures(current), figures(previous)
     tiles = []
-    for key, label, kind, higher_is_better, parts, note in TILES:
+    for key, parts, note in TILES:
+        kind = FIGURES[key].kind
         value, old = now.get(key), before.get(key)
         delta, change_display = compare(value, old, kind)
-        tone = "flat" if not delta or higher_is_better is None else (
-            "good" if (delta > 0) == higher_is_better else "bad")
-        tiles.append(Tile(key, str(label), value, display(value, kind), display(old, kind), change_display, tone,
-                          [(part, str(part_label), now.get(part, 0), charts.number(now.get(part, 0)))
-                           for part, part_label in parts], str(note)))
+        tiles.append(Tile(key, label(key), value, display(value, kind), display(old, kind), change_display,
+                          tone(key, delta),
+                          [(part, label(part).lower() if part not in ("sla_met", "sla_missed") else label(part),
+                            now.get(part, 0), charts.number(now.get(part, 0))) for part in parts], str(note)))
     return tiles
 
 

@@ -1,31 +1,29 @@
-"""Metrics' report (`core.reports`): the dashboard's roll-up, by child unit."""
+"""Metrics' report (`core.reports`): the dashboard's roll-up, by child unit, labelled and defined by
+`metrics.figures`."""
 from core.reports import Report, chart, pick
 
-METRIC_LABELS = {
-    "posts_published": "Bài đã đăng", "post_views": "Lượt xem bài", "followers_gained": "Người theo dõi mới",
-    "followers_lost": "Bỏ theo dõi", "followers_net": "Theo dõi tăng ròng", "messages_in": "Tin nhắn đến",
-    "messages_out": "Tin nhắn trả lời", "interactions": "Lượt tương tác", "tips_received": "Tin báo tiếp nhận",
-    "tips_acknowledged": "Tin báo đã xác nhận", "tips_resolved": "Tin báo đã giải quyết",
-    "tips_escalated": "Tin báo chuyển cấp trên", "tips_overdue": "Tin báo quá hạn", "sla_met": "Đúng hạn",
-    "sla_missed": "Trễ hạn",
-}
+# The counters and derived figures the report shows, in column order.
+COUNTERS = ("posts_published", "post_views", "followers_gained", "followers_lost", "followers_net", "messages_in",
+            "messages_out", "interactions", "tips_received", "tips_acknowledged", "tips_resolved", "tips_escalated",
+            "tips_overdue", "sla_met", "sla_missed")
+DURATIONS = ("first_response_avg", "first_response_median")
 
 
 def metrics_report(p):
-    from metrics.kpis import derive
+    from metrics.charts import hours_minutes
+    from metrics.figures import definitions, label, values
     from metrics.rollups import rollup
 
     result = rollup(p.unit, p.date_from, p.date_to)
     columns = [("code", "Mã đơn vị", "text"), ("name", "Đơn vị", "text")]
-    columns += [(key, label, "int") for key, label in METRIC_LABELS.items()]
-    columns += [("sla_compliance", "Tỷ lệ đúng hạn", "percent"),
-                ("first_response_avg", "Phản hồi đầu trung bình (giờ)", "float"),
-                ("first_response_median", "Phản hồi đầu trung vị (giờ)", "float")]
+    columns += [(key, label(key), "int") for key in COUNTERS]
+    columns += [("sla_compliance", label("sla_compliance"), "percent")]
+    columns += [(key, f"{label(key)} (giờ:phút)", "text") for key in DURATIONS]
 
     def row(code, name, totals):
-        figures = {**totals, **derive(totals)}
-        for key in ("first_response_avg", "first_response_median"):
-            figures[key] = figures[key] / 3600 if figures[key] is not None else None
+        figures = values(totals)
+        for key in DURATIONS:
+            figures[key] = hours_minutes(figures[key])
         return {"code": code, "name": name, **figures}
 
     rows = [row(p.unit.code, f"{p.unit.name} (trực tiếp)", result.own)]
@@ -34,13 +32,13 @@ def metrics_report(p):
     bars = [(child.unit.name, child.totals.get("tips_received", 0)) for child in result.children]
     return Report(
         title="Báo cáo tổng hợp số liệu hoạt động", columns=columns, total=len(rows), rows=rows,
-        chart=lambda: chart("Tin báo tiếp nhận theo đơn vị trực thuộc", bars),
+        chart=lambda: chart(f"{label('tips_received')} theo đơn vị trực thuộc", bars),
         pdf_tables=(
             ("Trang thông tin và tương tác", pick(
-                columns, "name", ("posts_published", "Bài đăng"), ("post_views", "Lượt xem"),
-                ("followers_gained", "Theo dõi mới"), ("followers_lost", "Bỏ theo dõi"),
-                ("messages_in", "Tin nhắn đến"), ("messages_out", "Trả lời"))),
+                columns, "name", "posts_published", "post_views", "followers_gained", "followers_lost",
+                "messages_in", "messages_out")),
             ("Tin báo và thời hạn xử lý", pick(
-                columns, "name", ("tips_received", "Tiếp nhận"), ("tips_resolved", "Giải quyết"),
-                ("tips_escalated", "Chuyển lên"), ("tips_overdue", "Quá hạn"), ("sla_compliance", "Đúng hạn"),
-                ("first_response_avg", "Phản hồi TB (giờ)"), ("first_response_median", "Trung vị (giờ)")))))
+                columns, "name", "tips_received", "tips_resolved", "tips_escalated", "tips_overdue",
+                "sla_compliance", ("first_response_avg", "Phản hồi đầu TB (giờ:phút)"),
+                ("first_response_median", "Trung vị (giờ:phút)")))),
+        definitions=tuple((name, text) for _key, name, text in definitions(COUNTERS + ("sla_compliance",) + DURATIONS)))

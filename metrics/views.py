@@ -9,7 +9,7 @@ from core.extensions import db
 from core.permissions import can
 from core.timeutil import local_today
 from hierarchy.models import Unit
-from metrics import charts
+from metrics import charts, figures
 from metrics.dashboard import COLUMN_KEYS, COLUMNS, DEFAULT_SORT, build_dashboard
 from metrics.periods import PRESETS, days_between, preset_range
 from metrics.schemas import DEFAULT_DAYS, range_errors
@@ -83,5 +83,15 @@ def dashboard():
     return render_template(
         "metrics/dashboard.html", unit=unit, crumbs=breadcrumbs(unit), day_from=day_from, day_to=day_to,
         days=days_between(day_from, day_to), preset=preset, presets=PRESET_LABELS, errors=errors, sort=sort,
-        direction=direction, columns=COLUMNS, link=link, fmt=charts, **data,
+        direction=direction, columns=COLUMNS, link=link, fmt=charts,
+        definition=lambda key: dict((k, d) for k, _l, d in figures.definitions([key])).get(key, ""), **data,
     ), (422 if errors else 200)
+
+
+@bp.get("/metrics/definitions")
+@login_required
+def definitions():
+    """What every figure counts: the dashboard's "?" links here, the exports print the same texts."""
+    return render_template("metrics/definitions.html", definitions=figures.definitions(),
+                           min_base=figures.MIN_PERCENT_BASE, english={key: f.label_en for key, f in
+                                                                        figures.FIGURES.items()})

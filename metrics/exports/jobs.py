@@ -127,7 +127,8 @@ def _write(export, report, out, progress):
     if export.format == "csv":
         return write_report_csv(report, out, progress=progress, progress_every=PROGRESS_EVERY)
     if export.format == "xlsx":
-        return write_xlsx(report.columns, report.rows, out, progress=progress, progress_every=PROGRESS_EVERY)
+        return write_xlsx(report.columns, report.rows, out, progress=progress, progress_every=PROGRESS_EVERY,
+                          definitions=report.definitions)
     from metrics.exports.pdf import render_pdf
 
     tables = report.pdf_tables or (("Chi tiết", report.columns),)
@@ -139,6 +140,9 @@ def _write(export, report, out, progress):
     else:
         rows = list(_counted(as_mappings(report), progress))
     sections = [*report.summary(), *((heading, columns, rows) for heading, columns in tables)]
+    if report.definitions:
+        sections.append(("Định nghĩa các chỉ số", [("label", "Chỉ số", "text"), ("text", "Định nghĩa", "text")],
+                         [{"label": name, "text": text} for name, text in report.definitions]))
     render_pdf(out, title=report.title, scope=export.unit.name, period=(export.date_from, export.date_to),
                generated_at=utcnow(), sections=sections, chart=report.chart(),
                audit_hash=_chain_head(export.tenant_id), row_limit=PDF_ROW_LIMIT)

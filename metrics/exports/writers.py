@@ -351,6 +351,7 @@ def write_xlsx(
     progress: ProgressCallback | None = None,
     progress_every: int = DEFAULT_PROGRESS_EVERY,
     sheet_name: str = "Dữ liệu",
+    definitions: Sequence[tuple[str, str]] = (),
 ) -> int:
     """Stream ``rows`` to ``out`` as an XLSX workbook; return the number of data rows.
 
@@ -370,5 +371,21 @@ def write_xlsx(
         for count, values in enumerate(values_of_rows, 1):  # noqa: B007 - the count is the return value
             sheets.write_row(values)
         sheets.finish_sheet()
+        if definitions:
+            _write_definitions(workbook, definitions)
         workbook.close()
     return count
+
+
+def _write_definitions(workbook: xlsxwriter.Workbook, definitions: Sequence[tuple[str, str]]) -> None:
+    """A sheet "Định nghĩa": each figure's label (as the columns name it) and what it counts."""
+    sheet = workbook.add_worksheet("Định nghĩa")
+    bold = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    sheet.set_column(0, 0, 32)
+    sheet.set_column(1, 1, 100)
+    sheet.write_string(0, 0, "Chỉ số", bold)
+    sheet.write_string(0, 1, "Định nghĩa", bold)
+    for row, (label, text) in enumerate(definitions, 1):
+        sheet.write_string(row, 0, neutralise_formula(str(label)), wrap)
+        sheet.write_string(row, 1, neutralise_formula(str(text)), wrap)

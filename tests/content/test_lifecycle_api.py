@@ -102,6 +102,7 @@ def test_department_publishes_directly_and_schedules(posts_api):
     future = (utcnow() + timedelta(hours=2)).isoformat()
     scheduled = posts_api.act(post["id"], "publish", "director", at=future).get_json()
     assert scheduled["status"] == "scheduled" and scheduled["publish_at"].endswith("+07:00")
+    assert scheduled["approved_at"]  # approved by its own unit as it is sent out: the register's "Duyệt lúc"
     now = posts_api.act(post["id"], "publish", "director").get_json()
     assert now["status"] == "published"
 

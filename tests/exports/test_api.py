@@ -18,7 +18,7 @@ def test_auditor_gets_a_csv_file_with_bom_and_an_audited_sha256(client, world, b
                               **{"from": "2026-01-01", "to": "2026-01-31"})
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("Mã đơn vị,Đơn vị,Bài đã đăng")
+    assert text.splitlines()[0].startswith("Mã đơn vị,Đơn vị,Bài đăng,Lượt xem bài")
     assert world["a"].units["commune"].name in text
     assert state["sha256"] == hashlib.sha256(data).hexdigest()
     assert state["row_count"] == len(text.strip().splitlines()) - 1

@@ -133,7 +133,15 @@ def test_metrics_and_sla_reports(world, bearer, export_file, make_tip, in_tenant
     records = {row[0]: dict(zip(header, row, strict=False)) for row in rows[1:]}
     assert records[world["a"].units["commune"].code]["Tin báo tiếp nhận"] == 5
     total = next(r for r in records.values() if r["Đơn vị"] == "Tổng cộng")
-    assert total["Đúng hạn"] == 3 and total["Trễ hạn"] == 1 and total["Tỷ lệ đúng hạn"] == 0.75
+    figures = ("Giải quyết đúng hạn", "Giải quyết trễ hạn", "Tỉ lệ giải quyết đúng hạn")
+    assert tuple(total[name] for name in figures) == (3, 1, 0.75)
+    # The workbook says what each column counts, in the words of the definitions page.
+    definitions = openpyxl.load_workbook(io.BytesIO(data), read_only=True)["Định nghĩa"]
+    defined = {row[0]: row[1] for row in definitions.iter_rows(min_row=2, values_only=True)}
+    for name in header[2:]:
+        assert name.split(" (giờ:phút)")[0] in defined, name
+    assert "÷" in defined["Tỉ lệ giải quyết đúng hạn"]
+    assert total["Phản hồi đầu tiên – trung bình (giờ:phút)"] is None  # no response: blank, not 0:00
 
 
 def test_cells_that_look_like_formulas_are_neutralised_end_to_end(world, bearer, export_file, in_tenant, tenant_a,

@@ -155,6 +155,7 @@ CASES = {
                                    "platform", body=F(), platform=True, flash=True),
     ("hierarchy.tree", "GET"): Case("GET", "/app/tree", "unit.view", "tenant"),
     ("metrics.dashboard", "GET"): Case("GET", "/app/dashboard?unit_id={unit}", "metrics.view", "object"),
+    ("metrics.definitions", "GET"): Case("GET", "/app/metrics/definitions", None, "any"),
     ("exports.index", "GET"): Case("GET", "/app/exports", "export.create", "tenant"),
     ("exports.create", "POST"): Case("POST", "/app/exports", "export.create", "object", pre=True,
                                      body=F(report="posts", format="csv", unit_id=lambda ids: ids["unit"])),
