@@ -25,9 +25,10 @@ PARTS = {
     "metrics": ("metrics",),
     "zalo": ("zalo",),
     "audit": ("audit",),
+    "ops": ("ops",),
     "devtools": ("devtools",),  # development tools (the fake Zalo): no product module may import them
 }
-FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit")
+FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit", "ops")
 ANY = "*"
 # What every feature may import of another part.
 PUBLIC = {"core": ANY, "hierarchy": ("hierarchy.models", "hierarchy.signals"),
@@ -46,6 +47,7 @@ ARROWS = (
     ("zalo", "metrics", ("metrics.events",), "record()"),
     ("zalo", "inbox", ANY, "the channel brings tips in and takes replies out"),
     ("zalo", "content", ANY, "articles mirror posts"),
+    ("ops", "entry", ("config",), "doctor compares the settings with the public development keys"),
     ("devtools", "zalo", ("zalo.client", "zalo.demo"), "the fake Zalo speaks the client's protocol"),
 )
 NEVER = (
@@ -61,6 +63,7 @@ NEVER = (
     ("core", "metrics", "core knows no numbers"),
     ("core", "zalo", "core knows no channel"),
     ("core", "audit", "core writes the log; reading and checking it is a feature"),
+    ("core", "ops", "core knows no operating tools"),
     ("core", "tenants", "core lists the features by name only"),
     ("inbox", "zalo", "channel depends on inbox, not back"),
     ("metrics", "inbox", "numbers know no tips"),
