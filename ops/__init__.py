@@ -8,3 +8,4 @@ def init_app(app):
     from ops import cli
 
     app.cli.add_command(cli.doctor)
+    app.cli.add_command(cli.backup_cli)
