@@ -6,6 +6,8 @@ deployment (README, "Operating")."""
 
 def init_app(app):
     from ops import cli
+    from ops.metrics import init_metrics
 
     app.cli.add_command(cli.doctor)
     app.cli.add_command(cli.backup_cli)
+    init_metrics(app)

@@ -84,7 +84,7 @@ def test_restore_drill_on_postgresql(new_database, tmp_path):
     source = process_env(tmp_path / "source", first.plain_url, "")
     source.pop("REDIS_URL")
     flask(source, "db", "upgrade")
-    flask(source, "demo")
+    flask(source, "demo", timeout=900)  # minutes on a loaded 2-core machine
     token = flask(source, "users", "token", "giamdoc@vinh-long.ketnoi.local").stdout.strip().splitlines()[-1]
     flask(source, "backup", "create", str(tmp_path / "backup"))
 
