@@ -23,7 +23,7 @@ from core.tenancy import (
 from core.urls import public_url
 
 # Every feature package exposes `init_app(app)`, which registers its blueprints, API and CLI commands.
-FEATURES = ("tenants", "hierarchy", "content", "inbox", "zalo", "metrics", "audit", "open311")
+FEATURES = ("tenants", "hierarchy", "content", "inbox", "zalo", "metrics", "audit", "open311", "ops")
 
 log = logging.getLogger(__name__)
 

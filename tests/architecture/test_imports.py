@@ -26,9 +26,10 @@ PARTS = {
     "zalo": ("zalo",),
     "audit": ("audit",),
     "open311": ("open311",),
+    "ops": ("ops",),
     "devtools": ("devtools",),  # development tools (the fake Zalo): no product module may import them
 }
-FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit", "open311")
+FEATURES = ("tenants", "hierarchy", "content", "inbox", "metrics", "zalo", "audit", "open311", "ops")
 ANY = "*"
 # What every feature may import of another part.
 PUBLIC = {"core": ANY, "hierarchy": ("hierarchy.models", "hierarchy.signals"),
@@ -49,6 +50,7 @@ ARROWS = (
     ("zalo", "content", ANY, "articles mirror posts"),
     ("open311", "inbox", ANY, "a channel: requests become tips through the inbox's intake"),
     ("open311", "hierarchy", ("hierarchy.correspondence",), "the communes' coordinates place a request"),
+    ("ops", "entry", ("config",), "doctor compares the settings with the public development keys"),
     ("devtools", "zalo", ("zalo.client", "zalo.demo"), "the fake Zalo speaks the client's protocol"),
 )
 NEVER = (
@@ -64,6 +66,7 @@ NEVER = (
     ("core", "metrics", "core knows no numbers"),
     ("core", "zalo", "core knows no channel"),
     ("core", "audit", "core writes the log; reading and checking it is a feature"),
+    ("core", "ops", "core knows no operating tools"),
     ("core", "tenants", "core lists the features by name only"),
     ("inbox", "zalo", "channel depends on inbox, not back"),
     ("metrics", "inbox", "numbers know no tips"),
