@@ -84,16 +84,10 @@ class Config:
         self.SESSION_MAX_HOURS = int(env.get("SESSION_MAX_HOURS", "12"))
         # An API token works this many days after it is created or renewed.
         self.API_TOKEN_DAYS = int(env.get("API_TOKEN_DAYS", "90"))
-        # Operating (ops/): the token `GET /metrics` asks for (unset: /metrics answers 404), the free space
-        # `flask doctor` wants on each file store, a read replica for dashboards, roll-ups and exports and the lag
-        # it may have, and whether DATABASE_URL goes through pgbouncer in transaction pooling.
+        # Operating (ops/): the token `GET /metrics` asks for (unset: /metrics answers 404), and the free space
+        # `flask doctor` wants on each file store.
         self.METRICS_TOKEN = env.get("METRICS_TOKEN") or None
         self.DOCTOR_MIN_FREE_MB = int(env.get("DOCTOR_MIN_FREE_MB", "2048"))
-        self.DATABASE_REPLICA_URL = _database_url({"DATABASE_URL": env["DATABASE_REPLICA_URL"]}) \
-            if env.get("DATABASE_REPLICA_URL") else None
-        self.REPLICA_MAX_LAG_SECONDS = int(env.get("REPLICA_MAX_LAG_SECONDS", "30"))
-        self.DATABASE_PGBOUNCER = _bool(env.get("DATABASE_PGBOUNCER"))
-        self.LOG_FORMAT = env.get("LOG_FORMAT", "json" if self.APP_ENV == "production" else "text")
         self.PREFERRED_URL_SCHEME = "https" if self.APP_ENV == "production" else "http"
 
         # Flask and extension settings that follow from the above.
