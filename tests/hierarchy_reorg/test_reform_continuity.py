@@ -12,6 +12,7 @@ from core.signals import demo_seed
 from core.tenancy import platform_scope, tenant_scope
 from core.timeutil import LOCAL_TZ, as_utc, utcnow
 from hierarchy.models import Unit
+from metrics.figures import label
 from metrics.models import Event
 from tenants.demo import HISTORY, REFORM_AT
 from tenants.models import Tenant
@@ -82,6 +83,5 @@ def test_a_period_across_the_reform_is_the_old_province_before_plus_the_new_one_
     assert state["status"] == "done", state
     rows = list(csv.reader(io.StringIO(client.get(state["download_url"], headers=headers).data.decode("utf-8-sig"))))
     header, total = rows[0], next(row for row in rows if "Tổng cộng" in row)
-    labels = {"post_views": "Lượt xem bài", "followers_gained": "Người theo dõi mới",
-              "posts_published": "Bài đã đăng", "tips_received": "Tin báo tiếp nhận"}
+    labels = {metric: str(label(metric)) for metric in METRICS}  # the export's headers are the figures' labels
     assert {metric: int(total[header.index(labels[metric])]) for metric in METRICS} == expected

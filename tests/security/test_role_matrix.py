@@ -33,6 +33,7 @@ EXEMPT = {
     "tenants.logout": "ends the session the matrix runs in (tests/tenants/test_auth.py)",
     "core.healthz": "public by design", "core.api_docs": "public API documentation",
     "api-docs.openapi_json": "public API documentation",
+    "ops_metrics": "Prometheus scrape, by METRICS_TOKEN, not a session (tests/ops/test_metrics_endpoint.py)",
 }
 
 
