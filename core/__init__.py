@@ -113,7 +113,7 @@ def _refuse_a_role_above_the_policies():
         log.warning("could not check the database role: %s", exc)
         return
     if problem:
-        raise ConfigError(f"{problem}; connect as the role `flask db roles` creates (README, Operating)")
+        raise ConfigError(f"{problem}; connect as the role `flask db roles` creates (README, 'Database roles')")
 
 
 def _release_session(_error):
