@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-PALETTE = ("#0b3d91", "#c8102e", "#1b7f3b", "#b45309")
+from metrics.figures import FIGURES
+
+NEUTRAL = ("#0b3d91", "#1b7f3b", "#b45309")
+BAD = "#c8102e"
 WIDTH, HEIGHT = 420, 200
 LEFT, RIGHT, TOP, BOTTOM = 46, 10, 12, 24
 X_LABELS = 5
@@ -60,12 +63,20 @@ def nice_ceiling(value):
     return 10 * magnitude
 
 
+def _colour(metric, index):
+    """Colours follow meaning: a line whose rise is bad (overdue, unfollows) is red, never green; the others
+    take the palette's neutral colours in turn."""
+    if metric in FIGURES and FIGURES[metric].higher_is_better is False:
+        return BAD
+    return NEUTRAL[index % len(NEUTRAL)]
+
+
 def build_chart(key, title, points, lines, granularity, as_bars=False):
     """`points`: [(period, {metric: n})]; `lines`: [(metric, label)]. Bars only make sense for one line."""
     periods = [period for period, _values in points]
     chart = Chart(key=key, title=title, periods=periods, granularity=granularity,
                   period_labels=[period_label(period, granularity) for period in periods],
-                  lines=[Line(metric, label, PALETTE[index % len(PALETTE)],
+                  lines=[Line(metric, label, _colour(metric, index),
                               [values.get(metric, 0) for _period, values in points])
                          for index, (metric, label) in enumerate(lines)])
     top = nice_ceiling(max([max(line.values, default=0) for line in chart.lines], default=0))
