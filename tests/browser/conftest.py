@@ -9,9 +9,11 @@ Playwright pages in Debian's chromium at the two sizes every page must look righ
 """
 import os
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete, select
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -83,3 +85,27 @@ def sign_in(page, base_url, email, password):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.fixture
+def marker(app, world, request):
+    """A unique tip text from the test module's `MARKER_TEXT`; tips holding it are removed afterwards (with what
+    cascades from them), since a browser test's server commits for real."""
+    from core.extensions import db
+
+    monkey = pytest.MonkeyPatch()
+    monkey.setitem(db.session.session_factory.kw, "join_transaction_mode", "conditional_savepoint")
+    text = f"{request.module.MARKER_TEXT}, mã {uuid.uuid4().hex[:8]}"
+    yield text
+    from core.tenancy import tenant_scope
+    from inbox.models import Tip
+    from metrics.models import Event
+    from metrics.services import rebuild_counters
+
+    with app.app_context(), tenant_scope(world["a"].tenant_id):
+        ids = db.session.execute(select(Tip.id).where(Tip.description.contains(text[-8:]))).scalars().all()
+        db.session.execute(delete(Event).where(Event.subject_type == "tip", Event.subject_id.in_(ids)))
+        db.session.execute(delete(Tip).where(Tip.id.in_(ids)))
+        rebuild_counters()
+        db.session.commit()
+    monkey.undo()

@@ -1,13 +1,12 @@
 """The inbox's whole journey in a browser: a citizen sends a tip with a photo from a commune's page and gets a
 code; the commune officer replies; the citizen reads the reply on /tra-cuu and answers; an unanswered tip
 escalates to the district when its deadline passes and shows in the district's inbox with its history."""
-import uuid
 from datetime import timedelta
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -19,27 +18,7 @@ def _photo(path):
     Image.new("RGB", (640, 480), (180, 40, 40)).save(path, "JPEG")
 
 
-@pytest.fixture
-def marker(app, world):
-    """Tips whose description holds the marker are removed afterwards (with what cascades from them)."""
-    from core.extensions import db
-
-    monkey = pytest.MonkeyPatch()
-    monkey.setitem(db.session.session_factory.kw, "join_transaction_mode", "conditional_savepoint")
-    text = f"Phát hiện trộm cắp xe máy ở chợ, mã {uuid.uuid4().hex[:8]}"
-    yield text
-    from core.tenancy import tenant_scope
-    from inbox.models import Tip
-    from metrics.models import Event
-    from metrics.services import rebuild_counters
-
-    with app.app_context(), tenant_scope(world["a"].tenant_id):
-        ids = db.session.execute(select(Tip.id).where(Tip.description.contains(text[-8:]))).scalars().all()
-        db.session.execute(delete(Event).where(Event.subject_type == "tip", Event.subject_id.in_(ids)))
-        db.session.execute(delete(Tip).where(Tip.id.in_(ids)))
-        rebuild_counters()
-        db.session.commit()
-    monkey.undo()
+MARKER_TEXT = "Phát hiện trộm cắp xe máy ở chợ"  # the `marker` fixture (conftest) makes it unique and removes its tips
 
 
 def _send_tip(page, live_server, world, text, photo):

@@ -1,10 +1,8 @@
 """An officer plays a citizen's AMR voice note in the browser: the citizen sends it from the commune's form, the
 job makes its playable copy, and on the tip page the audio element loads it (readyState ≥ 2) and plays."""
-import uuid
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import delete, select
 
 from core.transcode import tool_available
 from tests.browser.conftest import sign_in
@@ -15,26 +13,7 @@ pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not tool_available(), reason="ffmpeg/ffprobe not installed (CI installs them)")]
 
 
-@pytest.fixture
-def marker(app, world):
-    from core.extensions import db
-
-    monkey = pytest.MonkeyPatch()
-    monkey.setitem(db.session.session_factory.kw, "join_transaction_mode", "conditional_savepoint")
-    text = f"Ghi âm lời đe doạ qua điện thoại, mã {uuid.uuid4().hex[:8]}"
-    yield text
-    from core.tenancy import tenant_scope
-    from inbox.models import Tip
-    from metrics.models import Event
-    from metrics.services import rebuild_counters
-
-    with app.app_context(), tenant_scope(world["a"].tenant_id):
-        ids = db.session.execute(select(Tip.id).where(Tip.description.contains(text[-8:]))).scalars().all()
-        db.session.execute(delete(Event).where(Event.subject_type == "tip", Event.subject_id.in_(ids)))
-        db.session.execute(delete(Tip).where(Tip.id.in_(ids)))
-        rebuild_counters()
-        db.session.commit()
-    monkey.undo()
+MARKER_TEXT = "Ghi âm lời đe doạ qua điện thoại"  # the `marker` fixture (conftest) makes it unique and removes its tips
 
 
 def _run_queued_jobs(app):
