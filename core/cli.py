@@ -69,12 +69,9 @@ def db_roles(role, password_env):
     and the audit log append-only (core/rls.py)."""
     import os
 
-    from sqlalchemy import create_engine
-
     from core import rls
 
-    url = current_app.config.get("DATABASE_OWNER_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"]
-    engine = create_engine(url)
+    engine = rls.owner_engine(current_app.config, fallback=current_app.config["SQLALCHEMY_DATABASE_URI"])
     if engine.dialect.name != "postgresql":
         fail("row-level security needs PostgreSQL; the embedded default relies on the ORM hook alone")
     password = os.environ.get(password_env) if password_env else None

@@ -18,7 +18,8 @@ The policies only bind a role that is neither a superuser nor `BYPASSRLS`: the a
 role (`flask db roles` creates it and grants what it needs), migrations run as the tables' owner
 (`DATABASE_OWNER_URL`). SQLite has no such wall; there the ORM hook is the only one.
 """
-from sqlalchemy import event, text
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.pool import NullPool
 
 from core.tenancy import PLATFORM, current_scope
 
@@ -71,6 +72,18 @@ def _send(connection, wanted):
 
 def _forget(connection, *args):
     connection.info.pop(_STATE, None)
+
+
+def owner_engine(config, fallback=None):
+    """An engine of the tables' owner (`DATABASE_OWNER_URL`) for the work the app's own role may not do
+    (migrations, VACUUM, `flask db roles`); `fallback` (or None) where no owner is configured. The caller
+    disposes of it."""
+    url = config.get("DATABASE_OWNER_URL") or fallback
+    if not url:
+        return None
+    engine = create_engine(url, poolclass=NullPool)
+    install(engine)
+    return engine
 
 
 # --- policies and roles ------------------------------------------------------------------------------------

@@ -2,9 +2,8 @@
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
+from core import rls
 from core.extensions import db
 from core.tenancy import for_each_tenant
 from metrics.services import rebuild_counters
@@ -34,8 +33,6 @@ def _vacuum_counters():
     engine = db.engine.engine  # the Engine itself, also where the session is bound to one connection (tests)
     if engine.dialect.name != "postgresql":
         return
-    owner_url = current_app.config.get("DATABASE_OWNER_URL")
-    if owner_url:
-        engine = create_engine(owner_url, poolclass=NullPool)
+    engine = rls.owner_engine(current_app.config) or engine
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("VACUUM (ANALYZE) " + ", ".join(COUNTER_TABLES))

@@ -3,8 +3,6 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
-from sqlalchemy import create_engine
-from sqlalchemy.pool import NullPool
 
 from core import rls
 from core.tenancy import platform_scope
@@ -99,7 +97,8 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = _owner_engine() or get_engine()
+    # The tables' owner runs the migrations where the app connects as a role the policies bind.
+    connectable = rls.owner_engine(current_app.config) or get_engine()
 
     # Migrations move rows of every tenant: the platform scope lets them through row-level security.
     with platform_scope(), connectable.connect() as connection:
@@ -116,16 +115,6 @@ def run_migrations_online():
             context.run_migrations()
         if sqlite:
             _sqlite_foreign_keys(connection, True)
-
-
-def _owner_engine():
-    """The tables' owner runs the migrations where the app connects as a role the policies bind."""
-    url = current_app.config.get("DATABASE_OWNER_URL")
-    if not url:
-        return None
-    engine = create_engine(url, poolclass=NullPool)
-    rls.install(engine)
-    return engine
 
 
 def _sqlite_foreign_keys(connection, enforce):
